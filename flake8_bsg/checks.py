@@ -1,0 +1,971 @@
+"""The decisions: which calls are BSG calls, who handles them, and what each rule reports."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from flake8_bsg import clients
+from flake8_bsg.codes import (
+    COMMON,
+    FAMILIES,
+    HTTP_ERROR_STATUSES,
+    RESERVED_CODES,
+    codes_of_family,
+    family_of,
+    family_range,
+    is_documented,
+    member_of,
+    nearest_codes,
+    same_description,
+)
+from flake8_bsg.model import CallRec, Facts, FuncInfo, HandlerRec, Scope, Site, WithRec, block_statements
+from flake8_bsg.resolve import (
+    Builtin,
+    Client,
+    CodeExpr,
+    Const,
+    ErrorObj,
+    Instance,
+    LocalClass,
+    LocalFunc,
+    Method,
+    Resolver,
+    SelfRef,
+    Sym,
+    Table,
+)
+from flake8_bsg.rules import describe_calls, label, listing, suggestion_for
+
+HTTP = clients.HTTP_ERRORS
+# Every value an API 1.0 code expression is compared against lives in here.
+UNIVERSE: FrozenSet[int] = frozenset(range(0, 600))
+HTTP_SET: FrozenSet[int] = frozenset(HTTP_ERROR_STATUSES)
+
+Diagnostic = Tuple[cst.CSTNode, str, str]
+
+
+class BsgCall:
+    """A recognised BSG call (or an escaping local call carrying BSG errors)."""
+
+    def __init__(self, rec: CallRec, name: str, items: FrozenSet[object], kind: str, families: Tuple[str, ...], local: Tuple[int, ...]) -> None:
+        self.rec = rec
+        self.name = name
+        self.items = items
+        self.kind = kind
+        self.families = families
+        self.local = local
+
+
+class Handled:
+    """What one handler (except clause or ``with`` guard) handles."""
+
+    def __init__(self) -> None:
+        self.items: Set[object] = set()
+        self.kinds: Set[str] = set()
+        self.calls: List[str] = []
+
+    def add(self, kind: str, items: Iterable[object], name: str) -> None:
+        self.items.update(items)
+        self.kinds.add(kind)
+        if name not in self.calls:
+            self.calls.append(name)
+
+
+class Analysis:
+    def __init__(self, facts: Facts, config: Any, is_test_file: bool) -> None:
+        self.facts = facts
+        self.config = config
+        self.is_test_file = is_test_file
+        self.r = Resolver(facts, config)
+        self.diags: List[Diagnostic] = []
+        self._seen: Set[Tuple[int, str]] = set()
+        self.bsg_calls: List[BsgCall] = []
+        self.local_calls: List[Tuple[CallRec, FuncInfo]] = []
+        self.handled: Dict[int, Handled] = {}  # id(handler or with) -> Handled
+        self.guard_nodes: Dict[int, Any] = {}
+        self.call_handler: Dict[int, Any] = {}
+
+    def report(self, node: cst.CSTNode, code: str, message: str) -> None:
+        key = (id(node), code)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.diags.append((node, code, f"{code} {message}"))
+
+    # ---- run ----------------------------------------------------------------------
+    def run(self) -> List[Diagnostic]:
+        self.find_calls()
+        self.find_handlers()
+        self.check_handlers()
+        self.check_values()
+        return self.diags
+
+    # ---- calls --------------------------------------------------------------------
+    def find_calls(self) -> None:
+        for rec in self.facts.calls:
+            func = self.r.resolve(rec.node.func, rec.scope, rec.order)
+            call = self.bsg_call(rec, func)
+            if call is not None:
+                self.bsg_calls.append(call)
+                continue
+            target = self.local_target(func)
+            if target is not None:
+                self.local_calls.append((rec, target))
+        # a broad clause binds a code expression when its try guards a BSG call
+        for call in self.bsg_calls:
+            for kind, guard in reversed(call.rec.guards):
+                if kind == "try":
+                    for handler in guard.handlers:
+                        self.r.guarded_by_handler.setdefault(id(handler), set()).add(call.kind)
+
+    def local_target(self, func: Any) -> Optional[FuncInfo]:
+        if isinstance(func, LocalFunc):
+            return func.info
+        if isinstance(func, Method) and isinstance(func.owner, SelfRef):
+            return func.owner.cls.methods.get(func.name)
+        if isinstance(func, Method) and isinstance(func.owner, Instance) and func.owner.client.local is not None:
+            return self._local_method(func.owner.client.local, func.name)
+        return None
+
+    def _local_method(self, info: Any, name: str) -> Optional[FuncInfo]:
+        todo, seen = [info], set()
+        while todo:
+            cls = todo.pop(0)
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            if name in cls.methods:
+                return cls.methods[name]
+            todo += [b.info for b in self.r.class_bases(cls) if isinstance(b, LocalClass)]
+        return None
+
+    def bsg_call(self, rec: CallRec, func: Any) -> Optional[BsgCall]:
+        if isinstance(func, Method):
+            return self.method_call(rec, func)
+        if isinstance(func, Sym):
+            canonical = clients.canonical_api1(func.qualname)
+            if canonical is not None:
+                cls = clients.API1_CLASSES.get(canonical.rsplit(".", 1)[1])
+                if cls is not None and cls.constructor is not None:
+                    return self.make_call(rec, f"{cls.name}()", cls.constructor, clients.API1_ERROR)
+                return None
+            spec = self.config.wrapper_functions.get(func.qualname)
+            if spec is not None:
+                families, error = spec
+                name = func.qualname.rsplit(".", 1)[-1] + "()"
+                return BsgCall(rec, name, clients.family_items(families), error or clients.API1_ERROR, families, ())
+            if func.qualname == "asyncio.to_thread" and rec.node.args:
+                return self.handed_off(rec, rec.node.args[0].value)
+        if isinstance(rec.node.func, cst.Attribute) and rec.node.func.attr.value == "run_in_executor" and len(rec.node.args) >= 2:
+            return self.handed_off(rec, rec.node.args[1].value)
+        return None
+
+    def handed_off(self, rec: CallRec, arg: cst.BaseExpression) -> Optional[BsgCall]:
+        method = self.r.resolve(arg, rec.scope, rec.order)
+        if isinstance(method, Method):
+            return self.method_call(rec, method)
+        return None
+
+    def method_call(self, rec: CallRec, method: Method) -> Optional[BsgCall]:
+        owner = method.owner
+        if not isinstance(owner, Instance):
+            return None
+        client: Client = owner.client
+        if client.local is not None and self._local_method(client.local, method.name) is not None:
+            return None
+        if client.api1 is not None:
+            cls = clients.API1_CLASSES[client.api1]
+            spec = cls.methods.get(method.name)
+            if spec is None:
+                return None
+            return self.make_call(rec, f"{client.display}.{method.name}()", spec, clients.API1_ERROR)
+        if client.wrapper is not None and not method.name.startswith("_"):
+            families, error = self.config.wrapper_classes[client.wrapper]
+            return BsgCall(rec, f"{client.display}.{method.name}()", clients.family_items(families), error or clients.API1_ERROR, families, ())
+        return None
+
+    def make_call(self, rec: CallRec, name: str, spec: clients.CallSpec, kind: str) -> BsgCall:
+        if spec.local:
+            return BsgCall(rec, name, frozenset(spec.local), kind, (), spec.local)
+        families = spec.families
+        if spec.proceed:
+            families = (COMMON,) + self.proceed_families(rec)
+        return BsgCall(rec, name, clients.family_items(families), kind, families, ())
+
+    def proceed_families(self, rec: CallRec) -> Tuple[str, ...]:
+        arg = None
+        for index, a in enumerate(rec.node.args):
+            if a.keyword is not None and a.keyword.value == clients.PROCEED_ARG:
+                arg = a.value
+            elif a.keyword is None and index == 0 and not a.star:
+                arg = a.value
+        value = self.r.resolve(arg, rec.scope, rec.order) if arg is not None else None
+        if isinstance(value, Const) and isinstance(value.value, str) and value.value in clients.PROCEED_MODULES:
+            return clients.PROCEED_MODULES[value.value]
+        return tuple(f for f in FAMILIES if f != COMMON)
+
+    # ---- handling -----------------------------------------------------------------
+    def handler_for(self, guards: Tuple[Any, ...], kind: str) -> Any:
+        """The guard that handles ``kind`` raised under ``guards``: a HandlerRec, a WithRec,
+        ``"maybe"`` (a clause we cannot read), or ``None``."""
+        for guard_kind, guard in reversed(guards):
+            if guard_kind == "try":
+                for handler in guard.handlers:
+                    classes = self.r.clause_classes(handler.type, handler.scope, handler.order)
+                    caught = self.r.catches(classes or [None], kind)
+                    if caught:
+                        return handler
+                    if caught is None:
+                        return "maybe"
+            else:
+                for name, _call, classes in self.r.guard_kind(guard):
+                    caught = self.r.catches(classes, kind)
+                    if caught:
+                        return guard
+                    if caught is None:
+                        return "maybe"
+        return None
+
+    def find_handlers(self) -> None:
+        # direct calls
+        escapes: Dict[int, Dict[str, Set[object]]] = {id(f): {} for f in self.facts.functions}
+        names: Dict[int, Dict[str, List[str]]] = {id(f): {} for f in self.facts.functions}
+        for call in self.bsg_calls:
+            handler = self.handler_for(call.rec.guards, call.kind)
+            self.call_handler[id(call.rec)] = handler
+            if handler is None:
+                if call.rec.func is not None:
+                    escapes[id(call.rec.func)].setdefault(call.kind, set()).update(call.items)
+                    names[id(call.rec.func)].setdefault(call.kind, []).append(call.name)
+            elif handler != "maybe":
+                self._handled(handler).add(call.kind, call.items, call.name)
+        # what handlers re-raise escapes their function (or reaches an outer handler)
+        raise_guards: Dict[int, Tuple[Any, ...]] = {}
+        for func in self.facts.functions:
+            for node, guards, _order in func.raises:
+                raise_guards[id(node)] = guards
+        # transitive escapes through calls of functions of this file, to a fixed point
+        changed = True
+        rounds = 0
+        local_handled: Dict[Tuple[int, int, str], Set[object]] = {}
+        while changed and rounds < 50:
+            changed = False
+            rounds += 1
+            for rec, target in self.local_calls:
+                for kind, items in list(escapes[id(target)].items()):
+                    handler = self.handler_for(rec.guards, kind)
+                    label_name = f"{target.name}()"
+                    if handler is None:
+                        if rec.func is not None:
+                            bucket = escapes[id(rec.func)].setdefault(kind, set())
+                            if not items <= bucket:
+                                bucket.update(items)
+                                names[id(rec.func)].setdefault(kind, []).append(label_name)
+                                changed = True
+                    elif handler != "maybe":
+                        key = (id(rec), id(handler), kind)
+                        seen = local_handled.setdefault(key, set())
+                        if not items <= seen:
+                            seen.update(items)
+                            self._handled(handler).add(kind, items, label_name)
+                            changed = True
+            for try_rec in self.facts.tries:
+                if try_rec.func is None:
+                    continue
+                for handler in try_rec.handlers:
+                    handled = self.handled.get(id(handler))
+                    if handled is None or not self.reraises(handler, raise_guards):
+                        continue
+                    for kind in list(handled.kinds):
+                        guards = self.reraise_guards(handler, raise_guards)
+                        outer = self.handler_for(guards, kind)
+                        if outer is None:
+                            bucket = escapes[id(try_rec.func)].setdefault(kind, set())
+                            if not handled.items <= bucket:
+                                bucket.update(handled.items)
+                                names[id(try_rec.func)].setdefault(kind, []).extend(handled.calls)
+                                changed = True
+                        elif outer != "maybe" and outer is not handler:
+                            target_handled = self._handled(outer)
+                            if not handled.items <= target_handled.items:
+                                target_handled.add(kind, handled.items, handled.calls[0])
+                                changed = True
+        self.escapes = escapes
+        self.escape_names = names
+
+    def _handled(self, guard: Any) -> Handled:
+        handled = self.handled.get(id(guard))
+        if handled is None:
+            handled = self.handled[id(guard)] = Handled()
+            self.guard_nodes[id(guard)] = guard
+        return handled
+
+    def _handler_raises(self, handler: HandlerRec) -> List[cst.Raise]:
+        found: List[cst.Raise] = []
+        todo: List[cst.CSTNode] = list(handler.body)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if isinstance(node, cst.Raise):
+                if node.exc is None or (isinstance(node.exc, cst.Name) and node.exc.value == handler.name):
+                    found.append(node)
+                continue
+            from flake8_bsg.model import children
+
+            todo.extend(children(node))
+        return found
+
+    def reraises(self, handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]) -> bool:
+        return bool(self._handler_raises(handler))
+
+    def reraise_guards(self, handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]) -> Tuple[Any, ...]:
+        for node in self._handler_raises(handler):
+            return raise_guards.get(id(node), ())
+        return ()
+
+    # ---- propagation on purpose -----------------------------------------------------
+    def covered(self, func: Optional[FuncInfo], kind: str, seen: Optional[Set[int]] = None) -> bool:
+        """Whether BSG errors escaping ``func`` are propagated on purpose."""
+        if func is None:
+            return False
+        seen = seen if seen is not None else set()
+        if id(func) in seen:
+            return False
+        seen.add(id(func))
+        if self.declares_raises(func, kind) or self.retried_by_decorator(func, kind):
+            return True
+        private = func.name.startswith("_") and not func.name.startswith("__")
+        if not (private or func.nested or func.cls is not None):
+            return False
+        sites = [rec for rec, target in self.local_calls if target is func]
+        if func.cls is not None and not private and not func.nested:
+            # a public method qualifies when it is called through self./cls.
+            if not sites or not all(self.is_self_call(rec) for rec in sites):
+                return False
+        if not sites:
+            return False
+        for rec in sites:
+            handler = self.handler_for(rec.guards, kind)
+            if handler is None and not self.covered(rec.func, kind, seen):
+                return False
+        return True
+
+    @staticmethod
+    def is_self_call(rec: CallRec) -> bool:
+        func = rec.node.func
+        return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and rec.func is not None and func.value.value == rec.func.self_name
+
+    _RAISES_SECTION = re.compile(r"^\s*Raises:?\s*$", re.M)
+
+    def declares_raises(self, func: FuncInfo, kind: str) -> bool:
+        doc = func.docstring
+        if not doc:
+            return False
+        short = kind.rsplit(".", 1)[-1]
+        sphinx = re.search(r":raises?\s+([\w.]+)\s*:", doc)
+        if sphinx and re.search(r":raises?\s+(?:[\w.]+\.)?" + re.escape(short) + r"\s*:", doc):
+            return True
+        match = self._RAISES_SECTION.search(doc)
+        if match is None:
+            return False
+        section = doc[match.end():]
+        return re.search(r"^\s*(?:[\w.]+\.)?" + re.escape(short) + r"\b", section, re.M) is not None
+
+    def retried_by_decorator(self, func: FuncInfo, kind: str) -> bool:
+        for decorator in func.decorators:
+            expr = decorator.decorator
+            if not isinstance(expr, cst.Call):
+                continue
+            for arg in expr.args:
+                if arg.keyword is None:
+                    continue
+                if arg.keyword.value == "autoretry_for":
+                    classes = self.r.clause_classes(arg.value, func.outer, 0) or []
+                    if self.r.catches(classes, kind):
+                        return True
+                if arg.keyword.value == "retry" and isinstance(arg.value, cst.Call):
+                    for call in self._retry_predicates(arg.value):
+                        classes: List[Any] = []
+                        for inner in call.args:
+                            classes += self.r.clause_classes(inner.value, func.outer, 0) or []
+                        if self.r.catches(classes, kind):
+                            return True
+        return False
+
+    @staticmethod
+    def _retry_predicates(expr: cst.BaseExpression) -> List[cst.Call]:
+        out: List[cst.Call] = []
+        todo: List[cst.CSTNode] = [expr]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, cst.Call):
+                func = node.func
+                name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+                if name == "retry_if_exception_type":
+                    out.append(node)
+                    continue
+                todo.extend(a.value for a in node.args)
+            elif isinstance(node, cst.BinaryOperation):
+                todo += [node.left, node.right]
+        return out
+
+    # ---- handler rules --------------------------------------------------------------
+    def check_handlers(self) -> None:
+        if not self.is_test_file:
+            for call in self.bsg_calls:
+                if self.call_handler.get(id(call.rec)) is None and not self.covered(call.rec.func, call.kind):
+                    self.report(call.rec.node, "BSG101", self.unhandled_message(call))
+        for key, handled in self.handled.items():
+            guard = self.guard_nodes[key]
+            if isinstance(guard, HandlerRec):
+                if is_noop_body(guard.body):
+                    self.report(guard.node, "BSG104", f"the {short(handled.kinds)} of {describe_calls(handled.calls)} is swallowed: this handler does nothing; log it, re-raise it or handle its codes")
+                self.check_dispatch(guard, handled)
+            elif isinstance(guard, WithRec):
+                if any(name == "suppress" for name, _c, _k in self.r.guard_kind(guard)):
+                    self.report(guard.node, "BSG104", f"suppress() swallows the {short(handled.kinds)} of {describe_calls(handled.calls)}; catch it and log, retry or report it instead")
+
+    def unhandled_message(self, call: BsgCall) -> str:
+        error = call.kind.rsplit(".", 1)[-1]
+        if call.local:
+            codes = ", ".join(label(c) for c in call.local)
+            what = f"BSG error code {codes}" if len(call.local) == 1 else f"BSG error codes {codes}"
+        else:
+            parts = []
+            for family in call.families:
+                low, high = family_range(family)
+                parts.append(f"{family} {low}–{high}")
+            what = f"BSG error codes ({', '.join(parts)})"
+        return f"{call.name} can fail with {what} and no enclosing handler catches {error}; wrap it in try/except {error} and handle the failure"
+
+    # ---- dispatch -------------------------------------------------------------------
+    def check_dispatch(self, handler: HandlerRec, handled: Handled) -> None:
+        producible = sorted((i for i in handled.items if i != 0), key=_item_key)
+        dispatch = Dispatch(self, handler)
+        covered, named, fallback, found = dispatch.block(handler.body, UNIVERSE)
+        if found and not fallback:
+            dropped = [i for i in producible if not _covers(covered, i)]
+            if dropped:
+                self.report(handler.node, "BSG102", f"this handler of {describe_calls(handled.calls)} drops BSG codes {listing(dropped)}; handle them or add a fallback (else, case _, or a final statement)")
+        required = [c for c in self.config.require_codes if c in handled.items]
+        missing = [c for c in required if c not in named]
+        if missing:
+            self.report(handler.node, "BSG103", f"this handler of {describe_calls(handled.calls)} does not name required code{'s' if len(missing) > 1 else ''} {listing(missing)}; handle {'them' if len(missing) > 1 else 'it'} explicitly (--bsg-require-codes)")
+
+    # ---- value rules ----------------------------------------------------------------
+    def code_expr(self, node: cst.CSTNode, scope: Scope, order: int) -> Optional[CodeExpr]:
+        if not isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+            return None
+        value = self.r.resolve(node, scope, order)
+        return value if isinstance(value, CodeExpr) else None
+
+    def producible(self, expr: CodeExpr) -> Optional[Set[object]]:
+        origin = expr.origin
+        if origin is None:
+            return None
+        handled = self.handled.get(id(origin))
+        if handled is None or not handled.items:
+            return None
+        return handled.items
+
+    def operand_values(self, node: cst.CSTNode, scope: Scope, order: int) -> List[Tuple[Any, cst.CSTNode, bool]]:
+        """The constant values an operand stands for, each with where to report it."""
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            out: List[Tuple[Any, cst.CSTNode, bool]] = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    continue
+                out += self.operand_values(element.value, scope, order)
+            return out
+        literal = _literal_value(node)
+        if literal is not _NOT_LITERAL:
+            return [(literal, node, True)]
+        value = self.r.resolve(node, scope, order)
+        if isinstance(value, Const):
+            if isinstance(value.value, tuple):
+                return [(v, node, False) for v in value.value]
+            return [(value.value, node, False)]
+        return []
+
+    def judge(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]]) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return
+        if literal and value not in self.config.allow_literals:
+            if value in HTTP_SET:
+                self.report(node, "BSG204", f"HTTP status {value} compared as a bare number; use {_http_name(value)}")
+            else:
+                hint = suggestion_for(value) if value not in RESERVED_CODES else None
+                self.report(node, "BSG201", f"magic BSG code {value} compared with an error code; " + (f"use {hint}" if hint else "use a named constant"))
+        if value in RESERVED_CODES:
+            self.report(node, "BSG301", f"{value} is reserved for future use and never returned by BSG; remove it or use the documented code meant")
+            return
+        if not is_documented(value) and value not in HTTP_SET:
+            near = nearest_codes(value)
+            hint = " or ".join(label(int(m)) for m in near)
+            self.report(node, "BSG202", f"{value} is not a documented BSG error code; did you mean {hint}?")
+            return
+        if calls is not None and is_documented(value):
+            if value == 0:
+                self.report(node, "BSG203", "0 NO_ERROR is never carried by a raised BSG error; remove the comparison")
+            elif value not in calls:
+                same = same_description(value, [c for c in calls if isinstance(c, int)])
+                families = sorted({family_of(c) for c in calls if isinstance(c, int) and family_of(c)} , key=FAMILIES.index)
+                hint = f"; did you mean {label(int(same[0]))}, the same error in the guarded family?" if same else "; remove it or guard the call that can produce it"
+                self.report(node, "BSG203", f"{label(value)} cannot come from the guarded calls (they produce {', '.join(families)} codes){hint}")
+
+    def check_values(self) -> None:
+        for site in self.facts.comparisons:
+            self.check_comparison(site)
+        for site in self.facts.matches:
+            self.check_match(site)
+        for site in self.facts.subscripts:
+            node = site.node
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                self.check_table(node.value, node.slice[0].slice.value, site)
+        for rec in self.facts.calls:
+            node = rec.node
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
+                self.check_table(func.value, node.args[0].value, Site(node, rec.scope, rec.order))
+            self.check_reserved_construction(rec)
+
+    def check_comparison(self, site: Site) -> None:
+        node: cst.Comparison = site.node
+        left = node.left
+        for target in node.comparisons:
+            right = target.comparator
+            for expr_node, other in ((left, right), (right, left)):
+                expr = self.code_expr(expr_node, site.scope, site.order)
+                if expr is None:
+                    continue
+                calls = self.producible(expr)
+                for value, report_at, literal in self.operand_values(other, site.scope, site.order):
+                    self.judge(value, report_at, literal, expr, calls)
+                break
+            left = right
+
+    def check_match(self, site: Site) -> None:
+        node = site.node
+        expr = self.code_expr(node.subject, site.scope, site.order)
+        if expr is None:
+            return
+        calls = self.producible(expr)
+        for case in node.cases:
+            for value_node in _pattern_values(case.pattern):
+                for value, report_at, literal in self.operand_values(value_node, site.scope, site.order):
+                    self.judge(value, report_at, literal, expr, calls)
+
+    def check_table(self, table_node: cst.BaseExpression, key_node: cst.BaseExpression, site: Site) -> None:
+        expr = self.code_expr(key_node, site.scope, site.order)
+        if expr is None:
+            return
+        table = self.r.resolve(table_node, site.scope, site.order)
+        if not isinstance(table, Table):
+            return
+        calls = self.producible(expr)
+        for element in table.node.elements:
+            if isinstance(element, cst.DictElement):
+                for value, report_at, literal in self.operand_values(element.key, site.scope, site.order):
+                    self.judge(value, report_at, literal, expr, calls)
+
+    def check_reserved_construction(self, rec: CallRec) -> None:
+        node = rec.node
+        func = self.r.resolve(node.func, rec.scope, rec.order)
+        arg = None
+        if isinstance(func, Sym):
+            last = func.qualname.rsplit(".", 1)[-1]
+            if self.r.error_kind(func) is not None:
+                for index, a in enumerate(node.args):
+                    if (a.keyword is not None and a.keyword.value == "code") or (a.keyword is None and index == 0):
+                        arg = a.value
+            elif last == "ErrorCode" and node.args:
+                arg = node.args[0].value
+        if arg is None:
+            return
+        for value, report_at, _literal in self.operand_values(arg, rec.scope, rec.order):
+            if isinstance(value, int) and not isinstance(value, bool) and value in RESERVED_CODES:
+                self.report(report_at, "BSG301", f"{value} is reserved for future use and never returned by BSG; remove it or use the documented code meant")
+
+
+# ---- dispatch coverage ------------------------------------------------------------------
+
+NOT_CODE = "not-code"
+UNKNOWN = "unknown"
+
+
+class Dispatch:
+    """Coverage of one handler body by dispatches on its code expression."""
+
+    def __init__(self, analysis: Analysis, handler: HandlerRec) -> None:
+        self.a = analysis
+        self.handler = handler
+        self.scope = handler.scope
+
+    def is_code(self, node: cst.CSTNode) -> bool:
+        return self.a.code_expr(node, self.scope, self._order(node)) is not None
+
+    def _order(self, node: cst.CSTNode) -> int:
+        return self.a.facts.order_of.get(id(node), self.handler.order + 1)
+
+    def block(self, statements: List[cst.BaseStatement], within: FrozenSet[int]) -> Tuple[Set[int], Set[int], bool, bool]:
+        """(covered, named, fallback, found) for a block of statements."""
+        covered: Set[int] = set()
+        named: Set[int] = set()
+        fallback = False
+        found = False
+        for statement in statements:
+            for small in _smalls(statement):
+                result = self.statement(small, within)
+                if result is None:
+                    if not _is_noop(small) and not self.is_alias_assignment(small):
+                        fallback = True
+                    continue
+                c, n, fb = result
+                found = True
+                covered |= c
+                named |= n
+                fallback = fallback or fb
+        return covered, named, fallback, found
+
+    def is_alias_assignment(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Assign):
+            return self.is_code(node.value)
+        if isinstance(node, cst.AnnAssign) and node.value is not None:
+            return self.is_code(node.value)
+        return False
+
+    def statement(self, node: cst.CSTNode, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
+        if isinstance(node, cst.If):
+            return self.if_chain(node, within)
+        if isinstance(node, cst.Match):
+            return self.match(node, within)
+        return self.table_lookup(node, within)
+
+    def if_chain(self, node: cst.If, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
+        branches: List[Tuple[Any, Set[int], List[cst.BaseStatement]]] = []
+        current: Any = node
+        tests_code = False
+        fallback = False
+        while isinstance(current, cst.If):
+            cover, named = self.condition(current.test)
+            tests_code = tests_code or cover is not NOT_CODE
+            branches.append((cover, named, block_statements(current.body)))
+            current = current.orelse
+        if not tests_code:
+            return None
+        if isinstance(current, cst.Else):
+            fallback = True
+        covered: Set[int] = set()
+        all_named: Set[int] = set()
+        for cover, named, body in branches:
+            if cover is UNKNOWN:
+                fallback = True
+                continue
+            if cover is NOT_CODE:
+                continue
+            effective = frozenset(cover & within)
+            inner_cov, inner_named, inner_fb, inner_found = self.block(body, effective)
+            covered |= effective if (inner_fb or not inner_found) else (inner_cov & effective)
+            all_named |= (named & within) | (inner_named & effective)
+        return covered, all_named, fallback
+
+    def match(self, node: cst.Match, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
+        if not self.is_code(node.subject):
+            return None
+        covered: Set[int] = set()
+        named: Set[int] = set()
+        fallback = False
+        for case in node.cases:
+            cover = self.pattern(case.pattern)
+            if cover is UNKNOWN:
+                fallback = True
+                continue
+            if cover is None:  # capture or wildcard
+                if case.guard is None:
+                    fallback = True
+                    continue
+                cover = set(UNIVERSE)
+            if case.guard is not None:
+                guard_cover, _ = self.condition(case.guard)
+                if guard_cover is UNKNOWN:
+                    fallback = True
+                    continue
+                if guard_cover is NOT_CODE:
+                    continue
+                cover = cover & guard_cover
+            effective = frozenset(cover & within)
+            inner_cov, inner_named, inner_fb, inner_found = self.block(block_statements(case.body), effective)
+            covered |= effective if (inner_fb or not inner_found) else (inner_cov & effective)
+            named |= effective if case.guard is None else set()
+            named |= inner_named & effective
+        return covered, named, fallback
+
+    def pattern(self, pattern: cst.MatchPattern) -> Any:
+        """The set a case pattern covers; ``None`` for a capture or wildcard."""
+        if isinstance(pattern, cst.MatchAs):
+            if pattern.pattern is None:
+                return None
+            return self.pattern(pattern.pattern)
+        if isinstance(pattern, cst.MatchOr):
+            out: Set[int] = set()
+            for element in pattern.patterns:
+                inner = self.pattern(element.pattern)
+                if inner is None or inner is UNKNOWN:
+                    return inner
+                out |= inner
+            return out
+        if isinstance(pattern, cst.MatchValue):
+            values = self.values(pattern.value)
+            return UNKNOWN if values is None else values
+        if isinstance(pattern, cst.MatchSingleton):
+            return set()
+        return set()
+
+    def values(self, node: cst.CSTNode) -> Optional[Set[int]]:
+        out = self.a.operand_values(node, self.scope, self._order(node))
+        if not out:
+            return None
+        return {v for v, _n, _l in out if isinstance(v, int) and not isinstance(v, bool)}
+
+    def condition(self, node: cst.BaseExpression) -> Tuple[Any, Set[int]]:
+        """(covered set | UNKNOWN | NOT_CODE, named set) of a branch condition."""
+        if isinstance(node, cst.BooleanOperation):
+            operands: List[cst.BaseExpression] = []
+            todo = [node]
+            op_type = type(node.operator)
+            while todo:
+                item = todo.pop()
+                if isinstance(item, cst.BooleanOperation) and isinstance(item.operator, op_type) and not item.lpar:
+                    todo += [item.right, item.left]
+                else:
+                    operands.append(item)
+            results = [self.condition(o) for o in operands]
+            if isinstance(node.operator, cst.And):
+                if any(c is NOT_CODE for c, _ in results):
+                    return set(), set()
+                if any(c is UNKNOWN for c, _ in results):
+                    return UNKNOWN, set()
+                cover = set(UNIVERSE)
+                named: Set[int] = set()
+                for c, n in results:
+                    cover &= c
+                    named |= n
+                return cover, named & cover
+            codes = [(c, n) for c, n in results if c is not NOT_CODE]
+            if not codes:
+                return NOT_CODE, set()
+            if any(c is UNKNOWN for c, _ in codes):
+                return UNKNOWN, set()
+            cover = set()
+            named = set()
+            for c, n in codes:
+                cover |= c
+                named |= n
+            return cover, named
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            inner, _ = self.condition(node.expression)
+            if inner is NOT_CODE or inner is UNKNOWN:
+                return inner, set()
+            return set(UNIVERSE) - inner, set()
+        if isinstance(node, cst.Comparison):
+            return self.comparison(node)
+        if self.is_code(node):
+            return set(UNIVERSE) - {0}, set()
+        if self.mentions_code(node):
+            return UNKNOWN, set()
+        return NOT_CODE, set()
+
+    def mentions_code(self, node: cst.CSTNode) -> bool:
+        from flake8_bsg.model import children
+
+        todo = [node]
+        while todo:
+            item = todo.pop()
+            if isinstance(item, (cst.Name, cst.Attribute)) and self.is_code(item):
+                return True
+            if isinstance(item, cst.Call) and isinstance(item.func, cst.Name) and item.func.value == "getattr" and self.is_code(item):
+                return True
+            todo.extend(children(item))
+        return False
+
+    def comparison(self, node: cst.Comparison) -> Tuple[Any, Set[int]]:
+        cover: Optional[Set[int]] = None
+        named: Set[int] = set()
+        left = node.left
+        any_code = False
+        for target in node.comparisons:
+            right = target.comparator
+            op = target.operator
+            if self.is_code(left):
+                part = self.compare(op, right, code_on_left=True)
+            elif self.is_code(right):
+                part = self.compare(op, left, code_on_left=False)
+            else:
+                part = None
+            if part is not None:
+                any_code = True
+                c, n = part
+                if c is UNKNOWN:
+                    return UNKNOWN, set()
+                cover = c if cover is None else cover & c
+                named |= n
+            left = right
+        if not any_code:
+            return (UNKNOWN if self.mentions_code(node) else NOT_CODE), set()
+        assert cover is not None
+        return cover, named & cover
+
+    def compare(self, op: cst.BaseCompOp, other: cst.BaseExpression, code_on_left: bool) -> Tuple[Any, Set[int]]:
+        if isinstance(op, (cst.In, cst.NotIn)):
+            if not code_on_left:
+                return UNKNOWN, set()
+            values = self.values(other)
+            if values is None:
+                return UNKNOWN, set()
+            if isinstance(op, cst.In):
+                return values & UNIVERSE, values & UNIVERSE
+            return set(UNIVERSE) - values, set()
+        values = self.values(other)
+        if values is None:
+            return UNKNOWN, set()
+        if not values:
+            return set(), set()
+        (value,) = list(values)[:1]
+        if isinstance(op, (cst.Equal, cst.Is)):
+            return {value} & UNIVERSE, {value} & UNIVERSE
+        if isinstance(op, (cst.NotEqual, cst.IsNot)):
+            return set(UNIVERSE) - {value}, set()
+        # ranges: normalise to "code OP value"
+        if not code_on_left:
+            op = {cst.LessThan: cst.GreaterThan, cst.GreaterThan: cst.LessThan, cst.LessThanEqual: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThanEqual}[type(op)]()
+        if isinstance(op, cst.LessThan):
+            cover = {v for v in UNIVERSE if v < value}
+        elif isinstance(op, cst.LessThanEqual):
+            cover = {v for v in UNIVERSE if v <= value}
+        elif isinstance(op, cst.GreaterThan):
+            cover = {v for v in UNIVERSE if v > value}
+        elif isinstance(op, cst.GreaterThanEqual):
+            cover = {v for v in UNIVERSE if v >= value}
+        else:
+            return UNKNOWN, set()
+        return cover, set(cover)
+
+    def table_lookup(self, node: cst.CSTNode, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
+        from flake8_bsg.model import children
+
+        todo: List[cst.CSTNode] = [node]
+        while todo:
+            item = todo.pop()
+            if isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.If, cst.Match)):
+                continue
+            if isinstance(item, cst.Subscript) and len(item.slice) == 1 and isinstance(item.slice[0].slice, cst.Index):
+                key = item.slice[0].slice.value
+                table = self.table(item.value, key)
+                if table is not None:
+                    return table & within, table & within, False
+            if isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute) and item.func.attr.value == "get" and item.args:
+                table = self.table(item.func.value, item.args[0].value)
+                if table is not None:
+                    return table & within, table & within, len(item.args) > 1
+            todo.extend(children(item))
+        return None
+
+    def table(self, table_node: cst.BaseExpression, key: cst.BaseExpression) -> Optional[Set[int]]:
+        if not self.is_code(key):
+            return None
+        value = self.a.r.resolve(table_node, self.scope, self._order(table_node))
+        if not isinstance(value, Table):
+            return None
+        keys: Set[int] = set()
+        for element in value.node.elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            values = self.values(element.key)
+            if values is None:
+                return None
+            keys |= values
+        return keys
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+_NOT_LITERAL = object()
+
+
+def _literal_value(node: cst.CSTNode) -> Any:
+    if isinstance(node, cst.Integer):
+        return int(node.evaluated_value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
+        return -int(node.expression.evaluated_value)
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:
+            return _NOT_LITERAL
+        return value if isinstance(value, str) else _NOT_LITERAL
+    return _NOT_LITERAL
+
+
+def _pattern_values(pattern: cst.MatchPattern) -> List[cst.BaseExpression]:
+    out: List[cst.BaseExpression] = []
+    todo = [pattern]
+    while todo:
+        item = todo.pop(0)
+        if isinstance(item, cst.MatchValue):
+            out.append(item.value)
+        elif isinstance(item, cst.MatchOr):
+            todo += [e.pattern for e in item.patterns]
+        elif isinstance(item, cst.MatchAs) and item.pattern is not None:
+            todo.append(item.pattern)
+    return out
+
+
+def _smalls(statement: cst.CSTNode) -> List[cst.CSTNode]:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return list(statement.body)
+    return [statement]
+
+
+def _is_noop(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.SimpleStatementLine):
+        return all(_is_noop(s) for s in node.body)
+    if isinstance(node, cst.Pass):
+        return True
+    if isinstance(node, cst.Expr):
+        return isinstance(node.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString))
+    return False
+
+
+def is_noop_body(body: List[cst.BaseStatement]) -> bool:
+    return all(_is_noop(s) for s in body)
+
+
+def _covers(covered: Set[int], item: object) -> bool:
+    if item == HTTP:
+        return HTTP_SET <= covered
+    return item in covered
+
+
+def _item_key(item: object) -> Tuple[int, int]:
+    return (1, 0) if item == HTTP else (0, int(item))  # type: ignore[arg-type]
+
+
+def _http_name(value: int) -> str:
+    import http
+
+    try:
+        return f"http.HTTPStatus.{http.HTTPStatus(value).name}"
+    except ValueError:
+        return "a named constant"
+
+
+def short(kinds: Iterable[str]) -> str:
+    return "/".join(sorted(k.rsplit(".", 1)[-1] for k in kinds))
+
+
+def analyze(facts: Facts, config: Any, is_test_file: bool) -> List[Diagnostic]:
+    return Analysis(facts, config, is_test_file).run()

@@ -1,0 +1,260 @@
+"""The ``flake8-bsg`` command: ``check``, ``catalogue``, ``explain``."""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import json
+import os
+import re
+import sys
+import tokenize
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence
+
+from flake8_bsg import __version__
+from flake8_bsg.codes import GROUPS, MESSAGE_ALIASES, RESERVED_CODES, ErrorCode, ErrorMessage
+
+
+# ---- catalogue ----------------------------------------------------------------------------
+
+
+def catalogue_table() -> str:
+    lines = ["| code | name | family | description |", "|---|---|---|---|"]
+    lines += [f"| {int(m)} | {m.name} | {m.family} | {m.description} |" for m in ErrorCode]
+    lines += ["", f"Reserved for future use (never returned): {', '.join(str(c) for c in sorted(RESERVED_CODES))}.", ""]
+    lines += ["| name | message | groups |", "|---|---|---|"]
+    lines += [f"| {m.name} | {m.value} | {', '.join(m.groups)} |" for m in ErrorMessage]
+    lines += ["", "Aliases (wordings the live API returns):", ""]
+    lines += [f"- {text!r} = {member.name}" for text, member in MESSAGE_ALIASES.items()]
+    return "\n".join(lines) + "\n"
+
+
+def catalogue_json() -> str:
+    data = {
+        "codes": [{"code": int(m), "name": m.name, "family": m.family, "description": m.description} for m in ErrorCode],
+        "reserved": sorted(RESERVED_CODES),
+        "messages": [{"name": m.name, "message": m.value, "groups": list(m.groups)} for m in ErrorMessage],
+        "aliases": {text: member.name for text, member in MESSAGE_ALIASES.items()},
+        "groups": list(GROUPS),
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def catalogue_python() -> str:
+    out = [
+        '"""BSG error codes and API 2.0 error messages.',
+        "",
+        f"Written by ``flake8-bsg catalogue --format python`` (flake8-bsg {__version__}); standard library only.",
+        "flake8-bsg resolves ``ErrorCode.<NAME>`` and ``ErrorMessage.<NAME>`` from this module as from",
+        "``flake8_bsg.codes``, and ``flake8-bsg fix --codes-module`` can import from it.",
+        '"""',
+        "",
+        "import enum",
+        "",
+        "#: Reserved for future use: never returned.",
+        f"RESERVED_CODES = frozenset({{{', '.join(str(c) for c in sorted(RESERVED_CODES))}}})",
+        "",
+        "",
+        "class ErrorCode(enum.IntEnum):",
+        '    """API 1.0 error codes."""',
+        "",
+    ]
+    out += [f"    {m.name} = {int(m)}  # {m.family}: {m.description}" for m in ErrorCode]
+    out += ["", "", "class ErrorMessage(str, enum.Enum):", '    """API 2.0 error messages."""', ""]
+    out += [f"    {m.name} = {m.value!r}  # {', '.join(m.groups)}" for m in ErrorMessage]
+    out += ["", "", "#: Wordings the live API returns for documented errors.", "MESSAGE_ALIASES = {"]
+    out += [f"    {text!r}: ErrorMessage.{member.name}," for text, member in MESSAGE_ALIASES.items()]
+    out += ["}", ""]
+    return "\n".join(out)
+
+
+# ---- explain ------------------------------------------------------------------------------
+
+
+def explain(code: str) -> Optional[str]:
+    from flake8_bsg.rules import RULES
+
+    rule = RULES.get(code.upper())
+    if rule is None:
+        return None
+    indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
+    parts = [
+        f"{rule.code} {rule.name}: {rule.summary}" + (" (off by default)" if rule.default_off else ""),
+        "",
+        "What it does",
+        rule.what,
+        "",
+        "Why is this bad?",
+        rule.why,
+        "",
+        "Example",
+        indent(rule.example),
+        "",
+        "Use instead",
+        indent(rule.instead),
+        "",
+        "Options",
+        rule.options,
+    ]
+    return "\n".join(parts) + "\n"
+
+
+# ---- check ----------------------------------------------------------------------------------
+
+_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+[A-Z][0-9]+)*))?", re.I)
+
+
+def _config_values(paths: Sequence[str]) -> Dict[str, str]:
+    """``[flake8]`` from setup.cfg/tox.ini/.flake8 and ``[tool.flake8-bsg]`` from pyproject.toml."""
+    values: Dict[str, str] = {}
+    parser = configparser.RawConfigParser()
+    for name in ("setup.cfg", "tox.ini", ".flake8"):
+        if os.path.isfile(name):
+            try:
+                parser.read(name, encoding="utf-8")
+            except configparser.Error:
+                continue
+    if parser.has_section("flake8"):
+        for key, value in parser.items("flake8"):
+            values[key.replace("_", "-")] = value
+    if os.path.isfile("pyproject.toml"):
+        try:
+            import tomllib  # type: ignore[import-not-found]
+        except ImportError:  # pragma: no cover - Python < 3.11
+            tomllib = None
+        if tomllib is not None:
+            with open("pyproject.toml", "rb") as handle:
+                try:
+                    data = tomllib.load(handle)
+                except tomllib.TOMLDecodeError:
+                    data = {}
+            section = data.get("tool", {}).get("flake8-bsg", {})
+            for key, value in section.items():
+                values[key.replace("_", "-")] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return values
+
+
+def _python_files(paths: Iterable[str]) -> Iterator[str]:
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules"))
+                for name in sorted(files):
+                    if name.endswith(".py"):
+                        yield os.path.join(root, name)
+        else:
+            yield path
+
+
+def read_source(path: str) -> str:
+    """A file's text decoded as Python does (coding cookie, BOM), newlines kept."""
+    with open(path, "rb") as handle:
+        encoding, _ = tokenize.detect_encoding(handle.readline)
+        handle.seek(0)
+        data = handle.read()
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _suppressed(line: str, code: str) -> bool:
+    match = _NOQA.search(line)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if not codes:
+        return True
+    return any(code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    import ast
+
+    from flake8_bsg.engine import check_source
+    from flake8_bsg.options import OptionError, build_config
+    from flake8_bsg.rules import DEFAULT_OFF
+
+    config_values = _config_values(args.paths)
+
+    def pick(flag: str, given: Optional[str], default: str) -> str:
+        if given is not None:
+            return given
+        return config_values.get(flag, default)
+
+    try:
+        config = build_config(
+            pick("bsg-require-codes", args.bsg_require_codes, ""),
+            pick("bsg-clients", args.bsg_clients, ""),
+            pick("bsg-allow-literals", args.bsg_allow_literals, "0"),
+            pick("bsg-test-files", args.bsg_test_files, "test_*.py,*_test.py,conftest.py"),
+        )
+    except OptionError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    enabled_extra = {c.strip().upper() for c in (args.extend_select or "").split(",") if c.strip()}
+    found = 0
+    for path in _python_files(args.paths):
+        try:
+            source = read_source(path)
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+            print(f"{path}:1:1: E902 {type(exc).__name__}: {exc}", file=sys.stderr)
+            found += 1
+            continue
+        try:
+            ast.parse(source)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", 1) or 1
+            print(f"{path}:{line}:1: E999 {type(exc).__name__}: {getattr(exc, 'msg', exc)}")
+            found += 1
+            continue
+        lines = source.splitlines()
+        for line, col, message in check_source(source, path, config):
+            code = message.split(" ", 1)[0]
+            if code in DEFAULT_OFF and code not in enabled_extra:
+                continue
+            text = lines[line - 1] if 0 < line <= len(lines) else ""
+            if _suppressed(text, code):
+                continue
+            print(f"{path}:{line}:{col + 1}: {message}")
+            found += 1
+    return 1 if found else 0
+
+
+# ---- main -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flake8-bsg", description="Checks for code that uses the BSG messaging API.")
+    parser.add_argument("--version", action="version", version=f"flake8-bsg {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    check = sub.add_parser("check", help="lint files without flake8 (same diagnostics and format)")
+    check.add_argument("paths", nargs="+")
+    for flag, _default, help_text in __import__("flake8_bsg.options", fromlist=["OPTIONS"]).OPTIONS:
+        check.add_argument(flag, default=None, help=help_text)
+    check.add_argument("--extend-select", default="", help="enable rules that are off by default (BSG204)")
+    cat = sub.add_parser("catalogue", help="print the error catalogue")
+    cat.add_argument("--format", choices=("table", "json", "python"), default="table")
+    exp = sub.add_parser("explain", help="print a rule's documentation")
+    exp.add_argument("code")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "catalogue":
+        text = {"table": catalogue_table, "json": catalogue_json, "python": catalogue_python}[args.format]()
+        sys.stdout.write(text)
+        return 0
+    if args.command == "explain":
+        text = explain(args.code)
+        if text is None:
+            from flake8_bsg.rules import RULES
+
+            print(f"flake8-bsg: unknown rule {args.code!r} (known: {', '.join(RULES)})", file=sys.stderr)
+            return 2
+        sys.stdout.write(text)
+        return 0
+    if args.command == "check":
+        return run_check(args)
+    parser.print_help()
+    return 2

@@ -1,0 +1,137 @@
+"""The BSG client table: which callables are BSG calls and which codes each can produce.
+
+This is data, like :mod:`flake8_bsg.codes`: the analysis reads it and writes no method
+name or code number of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Optional, Tuple
+
+from flake8_bsg.codes import COMMON, FAMILIES, NUMBER_VERIFIER, SMS, VIBER, ErrorCode, codes_of_family
+
+#: The item standing for every HTTP status (400-599) of a failed API 1.0 request.
+HTTP_ERRORS = "HTTP errors"
+
+API1_PACKAGE = "bsg_restapi"
+#: Canonical name of the API 1.0 error class.
+API1_ERROR = "bsg_restapi.APIError"
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """What one callable can produce.
+
+    ``families``: the code families (common always included for network calls);
+    ``local``: fixed codes of a local validation (no network, no HTTP errors);
+    ``proceed``: the family comes from the ``module_name`` argument.
+    """
+
+    families: Tuple[str, ...] = ()
+    local: Tuple[int, ...] = ()
+    proceed: bool = False
+
+    @property
+    def network(self) -> bool:
+        return not self.local
+
+
+@dataclass(frozen=True)
+class ClientClass:
+    """An API 1.0 class: its methods that are BSG calls and what constructing it does."""
+
+    name: str
+    methods: Dict[str, CallSpec] = field(default_factory=dict)
+    constructor: Optional[CallSpec] = None
+    #: A client (a ``Requester``): instances are BSG clients with ``proceed``.
+    client: bool = True
+
+
+_PROCEED = CallSpec(proceed=True)
+
+
+def _network(*families: str) -> CallSpec:
+    return CallSpec(families=(COMMON,) + families)
+
+
+_BUILDS_RECIPIENT = CallSpec(local=(int(ErrorCode.VIBER_INVALID_PHONE_NUMBER),))
+_VIBER_LOCAL_MESSAGE = CallSpec(local=(int(ErrorCode.VIBER_SENDER_NOT_REGISTERED),))
+
+#: API 1.0 classes by name (they live in submodules of ``bsg_restapi`` and are re-exported).
+API1_CLASSES: Dict[str, ClientClass] = {
+    cls.name: cls
+    for cls in (
+        ClientClass("Requester", {"proceed": _PROCEED}),
+        ClientClass(
+            "SMSAPI",
+            {
+                "send": _network(SMS),
+                "get_status": _network(SMS),
+                "get_status_by_task_id": _network(SMS),
+                "get_prices": _network(SMS),
+                "add_recipient": _BUILDS_RECIPIENT,
+                "proceed": _PROCEED,
+            },
+        ),
+        ClientClass(
+            "ViberAPI",
+            {
+                "send": _network(VIBER),
+                "get_status": _network(VIBER),
+                "get_prices": _network(VIBER),
+                "add_message": _VIBER_LOCAL_MESSAGE,
+                "proceed": _PROCEED,
+            },
+        ),
+        ClientClass(
+            "HLRAPI",
+            {
+                "send": _network(NUMBER_VERIFIER),
+                "get_status": _network(NUMBER_VERIFIER),
+                "get_prices": _network(NUMBER_VERIFIER),
+                "add_hlrl": _BUILDS_RECIPIENT,
+                "proceed": _PROCEED,
+            },
+        ),
+        ClientClass("BalanceAPI", {"get": _network(), "proceed": _PROCEED}),
+        ClientClass("ViberMessage", {"add_recipient": _BUILDS_RECIPIENT}, client=False),
+        ClientClass("SMSMessage", {}, client=False),
+        ClientClass("Recipient", {}, constructor=_BUILDS_RECIPIENT, client=False),
+        ClientClass("HLRL", {}, constructor=_BUILDS_RECIPIENT, client=False),
+    )
+}
+
+#: ``proceed(module_name, ...)``: the family a literal module name adds to common.
+PROCEED_MODULES: Dict[str, Tuple[str, ...]] = {
+    "sms": (SMS,),
+    "viber": (VIBER,),
+    "hlr": (NUMBER_VERIFIER,),
+    "common": (),
+}
+PROCEED_ARG = "module_name"
+
+#: Broad exception classes that catch every BSG error.
+BROAD_EXCEPTIONS: FrozenSet[str] = frozenset({"Exception", "BaseException"})
+
+
+def family_items(families: Tuple[str, ...]) -> FrozenSet[object]:
+    """The codes of the given families plus the HTTP-errors item (``NO_ERROR`` left out)."""
+    items = {int(code) for family in families for code in codes_of_family(family) if code}
+    items.add(HTTP_ERRORS)
+    return frozenset(items)
+
+
+def all_families() -> Tuple[str, ...]:
+    """Every API 1.0 family."""
+    return FAMILIES
+
+
+def canonical_api1(qualname: str) -> Optional[str]:
+    """``bsg_restapi.<anything>.Name`` as ``bsg_restapi.Name`` when Name is a known API 1.0 name."""
+    if not qualname.startswith(API1_PACKAGE + "."):
+        return None
+    last = qualname.rsplit(".", 1)[1]
+    if last in API1_CLASSES or last == "APIError":
+        return API1_PACKAGE + "." + last
+    return None

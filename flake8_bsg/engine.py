@@ -1,0 +1,114 @@
+"""Run the analysis on one file's text: cheap text check, one parse, one walk, positions.
+
+Nothing here raises: a file LibCST cannot parse, or a failure of the analysis itself, is one
+BSG000 diagnostic.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any, List, Optional, Sequence, Tuple
+
+from flake8_bsg.options import Config
+
+Result = Tuple[int, int, str]
+
+#: Words one of which a file must contain for BSG code to be possible in it.
+TRIGGERS: Tuple[str, ...] = ("bsg_restapi", "bsg_api", "bsg.world", "ErrorCode")
+
+_STACK_SIZE = 512 * 1024 * 1024
+_RECURSION_LIMIT = 200_000
+
+
+def may_involve_bsg(source: str, config: Config) -> bool:
+    """The cheap check: can this text contain anything a rule looks at?"""
+    for word in TRIGGERS:
+        if word in source:
+            return True
+    return any(name in source for name in config.client_names) or any(
+        error.rsplit(".", 1)[-1] in source for error in config.error_classes
+    )
+
+
+def package_of(filename: str) -> Optional[str]:
+    """The dotted package of a file, found by walking up folders that hold ``__init__.py``."""
+    if not filename or filename in ("-", "stdin"):
+        return None
+    folder = os.path.dirname(os.path.abspath(filename))
+    parts: List[str] = []
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parts.append(os.path.basename(folder))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return ".".join(reversed(parts))
+
+
+def check_source(source: str, filename: str, config: Config, force: bool = False) -> List[Result]:
+    """Diagnostics for one file, sorted by position; never raises."""
+    if not force and not may_involve_bsg(source, config):
+        return []
+    outcome: List[Any] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_analyse(source, filename, config))
+        except BaseException as exc:  # noqa: B902 - LibCST's PanicException derives from BaseException
+            outcome.append(exc)
+
+    old_limit = sys.getrecursionlimit()
+    try:
+        old_size = threading.stack_size(_STACK_SIZE)
+    except (ValueError, RuntimeError):  # pragma: no cover - platforms without the call
+        old_size = None
+    try:
+        sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+        thread = threading.Thread(target=work, name="flake8-bsg")
+        thread.start()
+        thread.join()
+    finally:
+        sys.setrecursionlimit(old_limit)
+        if old_size is not None:
+            threading.stack_size(old_size)
+    result = outcome[0] if outcome else RuntimeError("the analysis thread ended without a result")
+    if isinstance(result, BaseException):
+        if isinstance(result, KeyboardInterrupt):
+            raise result
+        return [(1, 0, f"BSG000 internal error in flake8-bsg ({type(result).__name__}: {_one_line(result)}); please report it with this file")]
+    return result
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else ""
+
+
+def _analyse(source: str, filename: str, config: Config) -> List[Result]:
+    import libcst as cst
+
+    from flake8_bsg import checks, model
+    from flake8_bsg.positions import node_positions
+
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        reason = _one_line(exc) or "syntax it does not support"
+        return [(1, 0, f"BSG000 LibCST cannot parse this file ({reason}); flake8-bsg checked nothing in it (upgrade libcst)")]
+    facts = model.collect(module, package_of(filename))
+    diags = checks.analyze(facts, config, config.is_test_file(filename))
+    if not diags:
+        return []
+    positions = node_positions(module, {id(node) for node, _c, _m in diags})
+    results = []
+    for node, _code, message in diags:
+        line, col = positions.get(id(node), (1, 0))
+        results.append((line, col, message))
+    results.sort(key=lambda r: (r[0], r[1], r[2]))
+    return results
+
+
+def check_lines(lines: Sequence[str], filename: str, config: Config) -> List[Result]:
+    return check_source("".join(lines), filename, config)

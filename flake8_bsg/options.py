@@ -1,0 +1,163 @@
+"""The ``--bsg-*`` options: their definitions, parsing and validation.
+
+Shared by the flake8 plugin and ``flake8-bsg check``; a bad value raises
+:class:`OptionError` with one line naming the option and the value.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+from flake8_bsg.codes import COMMON, FAMILIES, is_documented, is_reserved
+
+DEFAULT_TEST_FILES = "test_*.py,*_test.py,conftest.py"
+DEFAULT_ALLOW_LITERALS = "0"
+
+#: (flag, default, help) for every option.
+OPTIONS: Tuple[Tuple[str, str, str], ...] = (
+    ("--bsg-require-codes", "", "BSG codes every handler of a call able to produce them must name explicitly (BSG103), e.g. 8,21"),
+    ("--bsg-clients", "", "extra BSG clients: DOTTED=FAMILIES[:ErrorClass] (class or function) or DOTTED=client.Class (factory), comma-separated"),
+    ("--bsg-allow-literals", DEFAULT_ALLOW_LITERALS, "literals BSG201 does not report (default: 0)"),
+    ("--bsg-test-files", DEFAULT_TEST_FILES, "globs of test files that get no BSG101 (empty: check tests too)"),
+)
+
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_ALL = "all"
+
+
+class OptionError(ValueError):
+    """A bad option value; ``str()`` is the one line to show."""
+
+
+@dataclass
+class Config:
+    require_codes: Tuple[int, ...] = ()
+    allow_literals: FrozenSet[int] = frozenset({0})
+    test_files: Tuple[str, ...] = tuple(DEFAULT_TEST_FILES.split(","))
+    wrapper_classes: Dict[str, Tuple[Tuple[str, ...], Optional[str]]] = field(default_factory=dict)
+    wrapper_functions: Dict[str, Tuple[Tuple[str, ...], Optional[str]]] = field(default_factory=dict)
+    factories: Dict[str, str] = field(default_factory=dict)
+    error_classes: FrozenSet[str] = frozenset()
+
+    @property
+    def client_names(self) -> Tuple[str, ...]:
+        """The last part of every configured client name (for the cheap text check)."""
+        names = list(self.wrapper_classes) + list(self.wrapper_functions) + list(self.factories)
+        return tuple(sorted({n.rsplit(".", 1)[-1] for n in names}))
+
+    def is_test_file(self, filename: str) -> bool:
+        if not filename or not self.test_files:
+            return False
+        base = os.path.basename(filename)
+        path = filename.replace(os.sep, "/")
+        return any(fnmatch.fnmatch(path if "/" in g else base, g) for g in self.test_files)
+
+
+def _items(value: object) -> List[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        text = ",".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
+
+
+def _codes(option: str, value: object) -> List[int]:
+    out = []
+    for item in _items(value):
+        try:
+            code = int(item)
+        except ValueError:
+            raise OptionError(f"flake8-bsg: {option}: {item!r} is not a number (expected codes like 8,21)") from None
+        out.append(code)
+    return out
+
+
+def parse_require_codes(value: object) -> Tuple[int, ...]:
+    codes = _codes("--bsg-require-codes", value)
+    for code in codes:
+        if is_reserved(code) or not is_documented(code) or code == 0:
+            raise OptionError(f"flake8-bsg: --bsg-require-codes: {code} is not a documented BSG error code")
+    return tuple(codes)
+
+
+def parse_allow_literals(value: object) -> FrozenSet[int]:
+    return frozenset(_codes("--bsg-allow-literals", value))
+
+
+def parse_test_files(value: object) -> Tuple[str, ...]:
+    globs = tuple(_items(value))
+    for glob in globs:
+        if any(ch in glob for ch in "\0\n") or glob.count("[") != glob.count("]"):
+            raise OptionError(f"flake8-bsg: --bsg-test-files: {glob!r} is not a valid glob")
+    return globs
+
+
+def _families(entry: str, text: str) -> Tuple[str, ...]:
+    families: List[str] = []
+    for part in text.split("+"):
+        part = part.strip()
+        if part == _ALL:
+            families.extend(FAMILIES)
+        elif part in FAMILIES:
+            families.append(part)
+        else:
+            allowed = ", ".join(FAMILIES + (_ALL,))
+            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r}: unknown family {part!r} (expected {allowed})")
+    ordered = [f for f in FAMILIES if f in families or f == COMMON]
+    return tuple(ordered)
+
+
+def parse_clients(value: object, config: Config) -> None:
+    for entry in _items(value):
+        if "=" not in entry:
+            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r} has no '=' (expected DOTTED=FAMILIES[:ErrorClass] or DOTTED=client.Class)")
+        dotted, spec = (part.strip() for part in entry.split("=", 1))
+        if not _DOTTED.match(dotted):
+            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r}: {dotted!r} is not a dotted name")
+        if not spec:
+            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r} has no families after '='")
+        head, sep, error = spec.partition(":")
+        if sep and not error.strip():
+            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r}: empty error class after ':'")
+        if sep and not _DOTTED.match(error.strip()):
+            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r}: {error!r} is not a dotted class name")
+        if not sep and "." in head and _DOTTED.match(head):
+            config.factories[dotted] = head
+            continue
+        families = _families(entry, head)
+        error_class = error.strip() or None
+        last = dotted.rsplit(".", 1)[-1]
+        target = config.wrapper_classes if last[:1].isupper() else config.wrapper_functions
+        target[dotted] = (families, error_class)
+        if error_class:
+            config.error_classes = config.error_classes | {error_class}
+
+
+def build_config(
+    require_codes: object = "",
+    clients: object = "",
+    allow_literals: object = DEFAULT_ALLOW_LITERALS,
+    test_files: object = DEFAULT_TEST_FILES,
+) -> Config:
+    """A :class:`Config` from raw option values (strings or lists, as flake8 hands them)."""
+    config = Config()
+    config.require_codes = parse_require_codes(require_codes)
+    config.allow_literals = parse_allow_literals(allow_literals)
+    config.test_files = parse_test_files(test_files)
+    parse_clients(clients, config)
+    for dotted, target in config.factories.items():
+        from flake8_bsg.clients import canonical_api1
+
+        if canonical_api1(target) is None and target not in config.wrapper_classes:
+            raise OptionError(f"flake8-bsg: --bsg-clients: '{dotted}={target}': {target!r} is neither a bsg_restapi client class nor a declared client class")
+    return config
+
+
+def names(flags: Iterable[str] = (o[0] for o in OPTIONS)) -> List[str]:
+    return [flag[2:].replace("-", "_") for flag in flags]

@@ -1,0 +1,50 @@
+"""The flake8 adapter: options, the cheap text check, and results.
+
+Importing this module is cheap: LibCST is imported only when a file passes the text check.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Iterator, List, Sequence, Tuple
+
+from flake8_bsg import __version__
+from flake8_bsg.options import OPTIONS, Config, OptionError, build_config, names
+
+
+class Plugin:
+    """flake8 entry point ``BSG``."""
+
+    name = "flake8-bsg"
+    version = __version__
+    config: Config = Config()
+
+    def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
+        self.lines = lines
+        self.filename = filename
+
+    @classmethod
+    def add_options(cls, manager: Any) -> None:
+        for flag, default, help_text in OPTIONS:
+            manager.add_option(flag, default=default, parse_from_config=True, help=help_text)
+        from flake8_bsg.rules import DEFAULT_OFF
+
+        manager.extend_default_ignore(list(DEFAULT_OFF))
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        values = [getattr(options, name, None) for name in names()]
+        try:
+            cls.config = build_config(*values)
+        except OptionError as exc:
+            raise SystemExit(str(exc)) from None
+
+    def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        from flake8_bsg.engine import check_lines
+
+        try:
+            results: List[Tuple[int, int, str]] = check_lines(self.lines, self.filename, self.config)
+        except Exception as exc:  # the engine never raises; this is the last line of defence
+            results = [(1, 0, f"BSG000 internal error in flake8-bsg ({type(exc).__name__}); please report it with this file")]
+        for line, col, message in results:
+            yield line, col, message, type(self)

@@ -1,0 +1,616 @@
+"""Static values of expressions: what a name or attribute stands for, without running code.
+
+Resolution follows Python's scoping (a function sees its enclosing functions' bindings, not
+its class's) and never guesses: anything it cannot pin down is ``None`` (unknown).
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from flake8_bsg import clients
+from flake8_bsg.codes import ErrorCode, ErrorMessage
+from flake8_bsg.model import Binding, ClassInfo, Facts, FuncInfo, HandlerRec, Scope, WithRec, decorator_name, dotted_name
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+_ASSERT_RAISES = ("assertRaises", "assertRaisesRegex")
+
+
+# ---- abstract values ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sym:
+    """An imported module or symbol, by qualified name (``bsg_restapi.SMSAPI``)."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+
+
+@dataclass(frozen=True)
+class LocalFunc:
+    info: FuncInfo
+
+
+@dataclass(frozen=True)
+class LocalClass:
+    info: ClassInfo
+
+
+@dataclass(frozen=True)
+class Client:
+    """A kind of BSG client: an API 1.0 class, a declared wrapper class, or a local subclass."""
+
+    api1: Optional[str] = None  # API 1.0 class name (SMSAPI, ...)
+    wrapper: Optional[str] = None  # dotted name of a declared wrapper class
+    local: Optional[ClassInfo] = None  # a class of this file that subclasses one of the above
+
+    @property
+    def display(self) -> str:
+        if self.local is not None:
+            return self.local.name
+        if self.api1 is not None:
+            return self.api1
+        return (self.wrapper or "").rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Instance:
+    client: Client
+
+
+@dataclass(frozen=True)
+class SelfRef:
+    """``self``/``cls`` inside a method of a class of this file."""
+
+    cls: ClassInfo
+
+
+@dataclass(frozen=True)
+class Method:
+    """A bound method: ``instance.attr``."""
+
+    owner: Any  # Instance | SelfRef
+    name: str
+
+
+@dataclass(frozen=True)
+class ErrorObj:
+    """A caught BSG error. ``origin``: the handler / raises block that bound it, if any."""
+
+    kind: str  # error class canonical name
+    origin: Any = None
+
+
+@dataclass(frozen=True)
+class RaisesCtx:
+    """``pytest.raises(...) as info`` (attr ``value``) / ``assertRaises(...) as cm`` (``exception``)."""
+
+    kind: str
+    attr: str
+    origin: Any = None
+
+
+@dataclass(frozen=True)
+class CodeExpr:
+    """An expression holding a BSG code: ``domain`` is ``api1`` (``APIError.code``)."""
+
+    domain: str
+    origin: Any = None
+
+
+@dataclass(frozen=True)
+class Const:
+    """A constant: an int, a str, ``None``/bool, or a tuple of constants (a collection)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Table:
+    """A dict literal used as a dispatch table."""
+
+    node: cst.Dict
+
+
+class Resolver:
+    """Resolves expressions of one file; memoised, cycle-safe."""
+
+    def __init__(self, facts: Facts, config: Any) -> None:
+        self.facts = facts
+        self.config = config
+        self._names: Dict[Tuple[int, str, int], Any] = {}
+        self._active: set = set()
+        self.guarded_by_handler: Dict[int, Any] = {}  # filled by the call analysis
+
+    # ---- names --------------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope, order: int) -> Any:
+        key = (id(scope), name, order)
+        if key in self._names:
+            return self._names[key]
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            value = self._lookup(name, scope, order)
+        finally:
+            self._active.discard(key)
+        self._names[key] = value
+        return value
+
+    def _lookup(self, name: str, scope: Scope, order: int) -> Any:
+        use_scope = scope
+        current: Optional[Scope] = scope
+        if name in scope.globals:
+            current = self.facts.module_scope
+        while current is not None:
+            if current.kind == "class" and current is not use_scope:
+                current = current.parent
+                continue
+            bindings = current.bindings.get(name)
+            if bindings:
+                if current is use_scope:
+                    before = [b for b in bindings if b.order < order]
+                    if before:
+                        return self.binding_value(before[-1])
+                return self.agree([self.binding_value(b) for b in bindings if b.kind != "del"])
+            current = current.parent
+        if name in ("True", "False", "None"):
+            return Const({"True": True, "False": False, "None": None}[name])
+        if name in _BUILTIN_NAMES:
+            return Builtin(name)
+        return None
+
+    @staticmethod
+    def agree(values: List[Any]) -> Any:
+        """The one value every binding agrees on (``None`` constants aside), else unknown."""
+        distinct: List[Any] = []
+        for value in values:
+            if value == Const(None):
+                continue
+            if value not in distinct:
+                distinct.append(value)
+        return distinct[0] if len(distinct) == 1 else None
+
+    def binding_value(self, binding: Binding) -> Any:
+        kind, value, scope = binding.kind, binding.value, binding.scope
+        if kind == "import":
+            return Sym(value)
+        if kind == "def":
+            return LocalFunc(value)
+        if kind == "class":
+            return LocalClass(value)
+        if kind == "assign":
+            return self.resolve(value, scope, binding.order)
+        if kind == "annassign":
+            annotation, expr = value
+            resolved = self.resolve(expr, scope, binding.order) if expr is not None else None
+            if resolved is None or resolved == Const(None):
+                return self.instance_of_annotation(annotation, scope, binding.order)
+            return resolved
+        if kind == "param":
+            param, func = value
+            return self.param_value(param, func)
+        if kind == "except":
+            return self.handler_error(value)
+        if kind == "with":
+            rec, index = value
+            return self.with_target(rec, index)
+        return None
+
+    # ---- expressions --------------------------------------------------------------
+    def resolve(self, node: Optional[cst.CSTNode], scope: Scope, order: int) -> Any:
+        if node is None:
+            return None
+        if isinstance(node, cst.Name):
+            return self.lookup(node.value, scope, order)
+        if isinstance(node, cst.Attribute):
+            return self.attribute(self.resolve(node.value, scope, order), node.attr.value)
+        if isinstance(node, cst.Call):
+            return self.call_result(node, scope, order)
+        if isinstance(node, cst.Integer):
+            return Const(int(node.evaluated_value))
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            try:
+                value = node.evaluated_value
+            except Exception:
+                return None
+            return Const(value) if isinstance(value, str) else None
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
+            return Const(-int(node.expression.evaluated_value))
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            items: List[Any] = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    inner = self.resolve(element.value, scope, order)
+                    if isinstance(inner, Const) and isinstance(inner.value, tuple):
+                        items.extend(inner.value)
+                        continue
+                    return None
+                value = self.resolve(element.value, scope, order)
+                if not isinstance(value, Const) or isinstance(value.value, tuple):
+                    return None
+                items.append(value.value)
+            return Const(tuple(items))
+        if isinstance(node, cst.Dict):
+            return Table(node)
+        if isinstance(node, cst.Await):
+            return self.resolve(node.expression, scope, order)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.BitOr)):
+            left = self.resolve(node.left, scope, order)
+            right = self.resolve(node.right, scope, order)
+            if isinstance(left, Const) and isinstance(right, Const) and isinstance(left.value, tuple) and isinstance(right.value, tuple):
+                return Const(left.value + right.value)
+            return None
+        return None
+
+    def attribute(self, owner: Any, attr: str) -> Any:
+        if owner is None:
+            return None
+        if isinstance(owner, Sym):
+            return self.symbol_attribute(owner.qualname, attr)
+        if isinstance(owner, Instance):
+            return Method(owner, attr)
+        if isinstance(owner, SelfRef):
+            return self.self_attribute(owner.cls, attr)
+        if isinstance(owner, ErrorObj):
+            if attr == "code":
+                return CodeExpr("api1", owner.origin)
+            return None
+        if isinstance(owner, RaisesCtx):
+            return ErrorObj(owner.kind, owner.origin) if attr == owner.attr else None
+        if isinstance(owner, LocalClass):
+            return self.class_attribute(owner.info, attr)
+        return None
+
+    def symbol_attribute(self, qualname: str, attr: str) -> Any:
+        last = qualname.rsplit(".", 1)[-1]
+        if last == "ErrorCode" and attr in ErrorCode.__members__:
+            return Const(int(ErrorCode[attr]))
+        if last == "ErrorMessage" and attr in ErrorMessage.__members__:
+            return Const(ErrorMessage[attr].value)
+        if qualname in ("http.HTTPStatus",):
+            import http
+
+            member = http.HTTPStatus.__members__.get(attr)
+            return Const(int(member)) if member is not None else None
+        return Sym(qualname + "." + attr)
+
+    def class_attribute(self, info: ClassInfo, attr: str, seen: Optional[set] = None) -> Any:
+        bindings = info.inner.bindings.get(attr)
+        if bindings:
+            value = self.agree([self.binding_value(b) for b in bindings if b.kind != "del"])
+            return value
+        return None
+
+    def self_attribute(self, info: ClassInfo, attr: str) -> Any:
+        seen: set = set()
+        todo = [info]
+        while todo:
+            cls = todo.pop(0)
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            method = cls.methods.get(attr)
+            if method is not None:
+                return Method(SelfRef(cls), attr)
+            if attr in cls.self_attrs:
+                return self.agree([self.binding_value(b) for b in cls.self_attrs[attr]])
+            if attr in cls.inner.bindings:
+                return self.class_attribute(cls, attr)
+            for base in self.class_bases(cls):
+                if isinstance(base, LocalClass):
+                    todo.append(base.info)
+                else:
+                    client = self.client_of_class(base)
+                    if client is not None:
+                        return Method(Instance(client), attr)
+        return None
+
+    def class_bases(self, info: ClassInfo) -> List[Any]:
+        return [self.resolve(arg.value, info.outer, 0) for arg in info.node.bases]
+
+    def call_result(self, node: cst.Call, scope: Scope, order: int) -> Any:
+        func = self.resolve(node.func, scope, order)
+        if func is None:
+            return None
+        client = self.client_of_class(func)
+        if client is not None:
+            return Instance(client)
+        if isinstance(func, Builtin):
+            if func.name == "getattr" and len(node.args) >= 2:
+                name = self.resolve(node.args[1].value, scope, order)
+                if isinstance(name, Const) and isinstance(name.value, str):
+                    return self.attribute(self.resolve(node.args[0].value, scope, order), name.value)
+            if func.name in ("tuple", "frozenset", "set", "list") and len(node.args) == 1:
+                inner = self.resolve(node.args[0].value, scope, order)
+                return inner if isinstance(inner, Const) and isinstance(inner.value, tuple) else None
+            if func.name == "super" and not node.args:
+                method = self.facts.func_of_scope.get(id(scope))
+                if method is not None and method.cls is not None:
+                    for base in self.class_bases(method.cls):
+                        base_client = self.client_of_class(base)
+                        if base_client is not None:
+                            return Instance(base_client)
+            return None
+        if isinstance(func, LocalFunc):
+            return self.function_result(func.info)
+        if isinstance(func, Sym):
+            factory = self.config.factories.get(func.qualname)
+            if factory is not None:
+                return Instance(self.client_of_name(factory))
+            if func.qualname.rsplit(".", 1)[-1] == "raises" and func.qualname.startswith("pytest"):
+                return None
+        return None
+
+    def function_result(self, info: FuncInfo) -> Any:
+        node = info.node
+        if isinstance(node, cst.FunctionDef) and node.returns is not None:
+            value = self.instance_of_annotation(node.returns.annotation, info.outer, 0)
+            if value is not None:
+                return value
+        if info.is_lambda:
+            return self.resolve(node.body, info.inner, 1 << 60)
+        values = [self.resolve(expr, info.inner, order) for expr, order in info.returns]
+        value = self.agree(values)
+        return value if isinstance(value, Instance) else None
+
+    # ---- clients ------------------------------------------------------------------
+    def client_of_name(self, dotted: str) -> Optional[Client]:
+        canonical = clients.canonical_api1(dotted)
+        if canonical is not None:
+            name = canonical.rsplit(".", 1)[1]
+            cls = clients.API1_CLASSES.get(name)
+            if cls is not None and cls.client:
+                return Client(api1=name)
+            return None
+        if dotted in self.config.wrapper_classes:
+            return Client(wrapper=dotted)
+        return None
+
+    def client_of_class(self, value: Any) -> Optional[Client]:
+        """The client a class value makes instances of, if it is a BSG client class."""
+        if isinstance(value, Sym):
+            return self.client_of_name(value.qualname)
+        if isinstance(value, LocalClass):
+            for base in self.class_bases(value.info):
+                if isinstance(base, LocalClass) and base.info is value.info:
+                    continue
+                inner = self.client_of_class(base) if not isinstance(base, LocalClass) else self._local_client(base.info, {id(value.info)})
+                if inner is not None:
+                    return Client(api1=inner.api1, wrapper=inner.wrapper, local=value.info)
+        return None
+
+    def _local_client(self, info: ClassInfo, seen: set) -> Optional[Client]:
+        if id(info) in seen:
+            return None
+        seen.add(id(info))
+        for base in self.class_bases(info):
+            if isinstance(base, LocalClass):
+                found = self._local_client(base.info, seen)
+            else:
+                found = self.client_of_class(base)
+            if found is not None:
+                return Client(api1=found.api1, wrapper=found.wrapper, local=info)
+        return None
+
+    def instance_of_annotation(self, annotation: cst.BaseExpression, scope: Scope, order: int) -> Any:
+        """The value a parameter or function annotated with ``annotation`` holds."""
+        for expr, expr_scope in self._annotation_parts(annotation, scope, order):
+            value = self.resolve(expr, expr_scope, order)
+            client = self.client_of_class(value)
+            if client is not None:
+                return Instance(client)
+            kind = self.error_kind(value)
+            if kind is not None:
+                return ErrorObj(kind, None)
+        return None
+
+    def _annotation_parts(self, annotation: cst.BaseExpression, scope: Scope, order: int):
+        todo = [annotation]
+        while todo:
+            expr = todo.pop(0)
+            if isinstance(expr, cst.SimpleString):
+                try:
+                    text = expr.evaluated_value
+                    if isinstance(text, str):
+                        todo.append(cst.parse_expression(text))
+                except Exception:
+                    pass
+                continue
+            if isinstance(expr, cst.Subscript):
+                base = dotted_name(expr.value) or ""
+                if base.rsplit(".", 1)[-1] in ("Optional", "Union", "Annotated"):
+                    for element in expr.slice:
+                        if isinstance(element.slice, cst.Index):
+                            todo.append(element.slice.value)
+                        if base.endswith("Annotated"):
+                            break
+                continue
+            if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+                todo += [expr.left, expr.right]
+                continue
+            yield expr, scope
+
+    def param_value(self, param: cst.Param, func: FuncInfo) -> Any:
+        if param.annotation is not None:
+            value = self.instance_of_annotation(param.annotation.annotation, func.outer, 0)
+            if value is not None:
+                return value
+        if func.self_name == param.name.value and func.cls is not None:
+            return SelfRef(func.cls)
+        fixture = self.fixture_named(param.name.value, func)
+        if fixture is not None:
+            return self.function_result_any(fixture)
+        return None
+
+    def function_result_any(self, info: FuncInfo) -> Any:
+        values = [self.resolve(expr, info.inner, order) for expr, order in info.returns]
+        return self.agree(values)
+
+    def fixture_named(self, name: str, user: FuncInfo) -> Optional[FuncInfo]:
+        bindings = self.facts.module_scope.bindings.get(name, [])
+        for binding in bindings:
+            if binding.kind == "def" and binding.value is not user and self.is_fixture(binding.value):
+                return binding.value
+        # fixtures defined as methods of a test class
+        if user.cls is not None:
+            method = user.cls.methods.get(name)
+            if method is not None and method is not user and self.is_fixture(method):
+                return method
+        return None
+
+    def is_fixture(self, info: FuncInfo) -> bool:
+        for decorator in info.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            value = self.resolve(expr, info.outer, 0)
+            if isinstance(value, Sym) and value.qualname in ("pytest.fixture", "pytest_asyncio.fixture"):
+                return True
+        return False
+
+    # ---- errors -------------------------------------------------------------------
+    def error_kind(self, value: Any) -> Optional[str]:
+        """The canonical BSG error class a class value is, or ``None``."""
+        if isinstance(value, Sym):
+            canonical = clients.canonical_api1(value.qualname)
+            if canonical == clients.API1_ERROR:
+                return canonical
+            if value.qualname in self.config.error_classes:
+                return value.qualname
+        return None
+
+    def clause_classes(self, expr: Optional[cst.BaseExpression], scope: Scope, order: int) -> Optional[List[Any]]:
+        """The classes an except clause names (flattened), or ``None`` when unknown."""
+        if expr is None:
+            return [Builtin("BaseException")]
+        out: List[Any] = []
+        todo = [expr]
+        unknown = False
+        while todo:
+            item = todo.pop(0)
+            if isinstance(item, (cst.Tuple, cst.List)):
+                todo.extend(e.value for e in item.elements)
+                continue
+            if isinstance(item, cst.StarredElement):
+                unknown = True
+                continue
+            value = self.resolve(item, scope, order)
+            if isinstance(value, Const) and isinstance(value.value, tuple):
+                unknown = True  # a tuple of non-constants is not a Const; keep it unknown
+                continue
+            if value is None and isinstance(item, cst.Name):
+                # a name bound to a tuple of classes
+                bindings = self._tuple_binding(item, scope, order)
+                if bindings is not None:
+                    todo.extend(bindings)
+                    continue
+            if value is None:
+                unknown = True
+                continue
+            out.append(value)
+        if unknown:
+            out.append(None)
+        return out
+
+    def _tuple_binding(self, name: cst.Name, scope: Scope, order: int) -> Optional[List[cst.BaseExpression]]:
+        current: Optional[Scope] = scope
+        while current is not None:
+            bindings = current.bindings.get(name.value)
+            if bindings:
+                values = [b.value for b in bindings if b.kind == "assign"]
+                if len(values) == 1 and len(bindings) == 1 and isinstance(values[0], (cst.Tuple, cst.List)):
+                    return [e.value for e in values[0].elements]
+                return None
+            current = current.parent
+        return None
+
+    def catches(self, classes: List[Any], kind: str) -> Optional[bool]:
+        """Whether a clause naming ``classes`` catches ``kind``: True, False or None (unknown)."""
+        maybe = False
+        for value in classes:
+            if value is None:
+                maybe = True
+            elif isinstance(value, Builtin):
+                if value.name in clients.BROAD_EXCEPTIONS:
+                    return True
+            elif self.error_kind(value) == kind:
+                return True
+        return None if maybe else False
+
+    def handler_error(self, handler: HandlerRec) -> Any:
+        classes = self.clause_classes(handler.type, handler.scope, handler.order)
+        if classes is None:
+            return None
+        for value in classes:
+            kind = self.error_kind(value)
+            if kind is not None:
+                return ErrorObj(kind, handler)
+        broad = any(isinstance(v, Builtin) and v.name in clients.BROAD_EXCEPTIONS for v in classes)
+        if broad:
+            kinds = self.guarded_by_handler.get(id(handler))
+            if kinds:
+                return ErrorObj(sorted(kinds)[0], handler)
+        return None
+
+    def with_target(self, rec: WithRec, index: int) -> Any:
+        item = rec.node.items[index].item
+        if not isinstance(item, cst.Call):
+            return None
+        func = self.resolve(item.func, rec.scope, rec.order)
+        kind = self.raises_kind(item, rec.scope, rec.order)
+        if kind is None:
+            return None
+        if isinstance(func, Sym) and func.qualname == "pytest.raises":
+            return RaisesCtx(kind, "value", rec)
+        if isinstance(item.func, cst.Attribute) and item.func.attr.value in _ASSERT_RAISES:
+            return RaisesCtx(kind, "exception", rec)
+        return None
+
+    def raises_kind(self, call: cst.Call, scope: Scope, order: int) -> Optional[str]:
+        """The BSG error class a ``pytest.raises``/``assertRaises`` call expects, if any."""
+        if not call.args:
+            return None
+        classes = self.clause_classes(call.args[0].value, scope, order) or []
+        for value in classes:
+            kind = self.error_kind(value)
+            if kind is not None:
+                return kind
+        return None
+
+    def guard_kind(self, rec: WithRec) -> List[Tuple[str, Any, List[Any]]]:
+        """What each item of a ``with`` is: (``raises``|``suppress``, call node, classes)."""
+        out = []
+        for item in rec.node.items:
+            call = item.item
+            if not isinstance(call, cst.Call):
+                continue
+            func = self.resolve(call.func, rec.scope, rec.order)
+            name = None
+            if isinstance(func, Sym):
+                if func.qualname == "pytest.raises":
+                    name = "raises"
+                elif func.qualname == "contextlib.suppress":
+                    name = "suppress"
+            elif isinstance(call.func, cst.Attribute) and call.func.attr.value in _ASSERT_RAISES:
+                name = "raises"
+            if name is None:
+                continue
+            args = [a.value for a in call.args if a.keyword is None]
+            if name == "raises":
+                args = args[:1]
+            classes: List[Any] = []
+            for arg in args:
+                classes += self.clause_classes(arg, rec.scope, rec.order) or [None]
+            out.append((name, call, classes))
+        return out
+

@@ -1,0 +1,100 @@
+"""Runs annotated fixture files through real flake8 and compares with their annotations.
+
+``# expect: BSG102, BSG201`` at the end of a line lists that line's BSG diagnostics (a
+multiset); a line without it must have none. ``# flake8-bsg-options: ...`` on a line of its
+own gives the file's options.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>BSG\d{3}(?:\s*,\s*BSG\d{3})*)\s*$")
+OPTIONS = re.compile(r"^\s*#\s*flake8-bsg-options:\s*(?P<options>.*?)\s*$")
+OUTPUT = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>BSG\d{3}) (?P<text>.*)$")
+
+Found = Dict[int, collections.Counter]
+
+
+def fixture_files() -> List[Path]:
+    return sorted(p for p in FIXTURES.rglob("*.py"))
+
+
+def expectations(path: Path) -> Tuple[Found, List[str]]:
+    expected: Found = {}
+    options: List[str] = []
+    text = path.read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        option = OPTIONS.match(line)
+        if option:
+            options += option.group("options").split()
+            continue
+        match = EXPECT.search(line)
+        if match:
+            codes = [c.strip() for c in match.group("codes").split(",")]
+            expected[number] = collections.Counter(codes)
+    return expected, options
+
+
+def run_flake8(paths: Sequence[Path], options: Sequence[str]) -> Dict[str, List[Tuple[int, int, str, str]]]:
+    """BSG diagnostics per file from one real flake8 run."""
+    cmd = [sys.executable, "-m", "flake8", "--isolated", *options, *[str(p) for p in paths]]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
+        raise AssertionError(f"flake8 failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}")
+    found: Dict[str, List[Tuple[int, int, str, str]]] = collections.defaultdict(list)
+    for line in proc.stdout.splitlines():
+        match = OUTPUT.match(line)
+        if match:
+            key = str(Path(match.group("path")).resolve())
+            found[key].append((int(match.group("line")), int(match.group("col")), match.group("code"), match.group("text")))
+    return found
+
+
+def compare(path: Path, expected: Found, got: List[Tuple[int, int, str, str]]) -> List[str]:
+    """Mismatches, one line each: file, line, expected and found codes."""
+    actual: Found = {}
+    texts: Dict[int, List[str]] = collections.defaultdict(list)
+    for line, col, code, text in got:
+        actual.setdefault(line, collections.Counter())[code] += 1
+        texts[line].append(f"{col}:{code} {text}")
+    problems = []
+    rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    for line in sorted(set(expected) | set(actual)):
+        want = expected.get(line, collections.Counter())
+        have = actual.get(line, collections.Counter())
+        if want != have:
+            problems.append(
+                f"{rel}:{line}: expected [{', '.join(sorted(want.elements()))}] "
+                f"found [{', '.join(sorted(have.elements()))}] {' | '.join(texts.get(line, []))}"
+            )
+    return problems
+
+
+def check_files(paths: Sequence[Path]) -> List[str]:
+    """Run every file (grouped by options) and return every mismatch."""
+    groups: Dict[Tuple[str, ...], List[Path]] = collections.defaultdict(list)
+    expected_by_path = {}
+    for path in paths:
+        expected, options = expectations(path)
+        expected_by_path[path] = expected
+        groups[tuple(options)].append(path)
+    problems: List[str] = []
+    for options, members in groups.items():
+        found = run_flake8(members, options)
+        for path in members:
+            got = found.get(str(path.resolve()), [])
+            for _line, _col, _code, text in got:
+                if "internal error" in text:
+                    problems.append(f"{path}: internal error: {text}")
+            problems += compare(path, expected_by_path[path], got)
+    return problems

@@ -653,6 +653,8 @@ class Dispatch:
         while isinstance(current, cst.If):
             cover, named = self.condition(current.test)
             tests_code = tests_code or cover is not NOT_CODE
+            if cover is not NOT_CODE and cover is not UNKNOWN and self.is_complement(current.test):
+                fallback = True
             branches.append((cover, named, block_statements(current.body)))
             current = current.orelse
         if not tests_code:
@@ -735,7 +737,7 @@ class Dispatch:
         """(covered set | UNKNOWN | NOT_CODE, named set) of a branch condition."""
         if isinstance(node, cst.BooleanOperation):
             operands: List[cst.BaseExpression] = []
-            todo = [node]
+            todo = [node.right, node.left]
             op_type = type(node.operator)
             while todo:
                 item = todo.pop()
@@ -778,6 +780,25 @@ class Dispatch:
         if self.mentions_code(node):
             return UNKNOWN, set()
         return NOT_CODE, set()
+
+    def is_complement(self, node: cst.BaseExpression) -> bool:
+        """Whether a condition tests the code against what it is not (``!=``, ``not in``, ``not``)."""
+        if isinstance(node, cst.BooleanOperation):
+            operands = [node.left, node.right]
+            if isinstance(node.operator, cst.Or):
+                return any(self.is_complement(o) for o in operands)
+            codes = [o for o in operands if self.condition(o)[0] is not NOT_CODE]
+            return bool(codes) and all(self.is_complement(o) for o in codes)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            inner = node.expression
+            return isinstance(inner, (cst.Comparison, cst.BooleanOperation)) and not self.is_complement(inner)
+        if isinstance(node, cst.Comparison):
+            left = node.left
+            for target in node.comparisons:
+                if isinstance(target.operator, (cst.NotEqual, cst.NotIn, cst.IsNot)) and (self.is_code(left) or self.is_code(target.comparator)):
+                    return True
+                left = target.comparator
+        return False
 
     def mentions_code(self, node: cst.CSTNode) -> bool:
         from flake8_bsg.model import children

@@ -301,6 +301,8 @@ class Resolver:
             seen.add(id(cls))
             method = cls.methods.get(attr)
             if method is not None:
+                if any(decorator_name(d) in ("property", "cached_property") for d in method.decorators):
+                    return self.function_result(method)
                 return Method(SelfRef(cls), attr)
             if attr in cls.self_attrs:
                 return self.agree([self.binding_value(b) for b in cls.self_attrs[attr]])
@@ -369,7 +371,7 @@ class Resolver:
         if canonical is not None:
             name = canonical.rsplit(".", 1)[1]
             cls = clients.API1_CLASSES.get(name)
-            if cls is not None and cls.client:
+            if cls is not None and (cls.client or cls.methods):
                 return Client(api1=name)
             return None
         if dotted in self.config.wrapper_classes:
@@ -447,10 +449,14 @@ class Resolver:
                 return value
         if func.self_name == param.name.value and func.cls is not None:
             return SelfRef(func.cls)
-        fixture = self.fixture_named(param.name.value, func)
+        fixture = self.fixture_named(param.name.value, func) if self.takes_fixtures(func) else None
         if fixture is not None:
             return self.function_result_any(fixture)
         return None
+
+    def takes_fixtures(self, func: FuncInfo) -> bool:
+        """Tests and fixtures receive fixtures through their parameters."""
+        return func.name.startswith("test") or self.is_fixture(func)
 
     def function_result_any(self, info: FuncInfo) -> Any:
         values = [self.resolve(expr, info.inner, order) for expr, order in info.returns]

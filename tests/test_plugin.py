@@ -1,0 +1,133 @@
+"""The flake8 adapter: registration, options, laziness, and never raising."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flake8_bsg import engine
+from flake8_bsg.options import Config, OptionError, build_config
+
+
+def flake8(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flake8", "--isolated", *args], capture_output=True, text=True, cwd=cwd, input=stdin)
+
+
+def test_flake8_lists_the_plugin(tmp_path: Path) -> None:
+    proc = flake8("--version", cwd=tmp_path)
+    assert "flake8-bsg" in proc.stdout
+
+
+BSG_FILE = (
+    "from bsg_restapi import SMSAPI, APIError\n"
+    "def f(e: APIError):\n"
+    "    return e.code == 88\n"
+)
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ("--bsg-require-codes=abc", "--bsg-require-codes: 'abc' is not a number"),
+        ("--bsg-require-codes=88", "--bsg-require-codes: 88 is not a documented BSG error code"),
+        ("--bsg-clients=pkg.Cls", "--bsg-clients: 'pkg.Cls' has no '='"),
+        ("--bsg-clients=pkg.Cls=fax", "--bsg-clients: 'pkg.Cls=fax': unknown family 'fax'"),
+        ("--bsg-clients=pkg.Cls=sms:", "--bsg-clients: 'pkg.Cls=sms:': empty error class after ':'"),
+        ("--bsg-clients=pkg.make=other.Thing", "is neither a bsg_restapi client class nor a declared client class"),
+        ("--bsg-allow-literals=zero", "--bsg-allow-literals: 'zero' is not a number"),
+        ("--bsg-test-files=test_[abc.py", "--bsg-test-files: 'test_[abc.py' is not a valid glob"),
+    ],
+)
+def test_bad_option_is_one_clear_line(tmp_path: Path, option: str, message: str) -> None:
+    (tmp_path / "a.py").write_text(BSG_FILE)
+    proc = flake8(option, "a.py", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+def test_bad_option_from_config_file(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BSG_FILE)
+    (tmp_path / "setup.cfg").write_text("[flake8]\nbsg-clients = pkg.Cls=fax\n")
+    proc = subprocess.run([sys.executable, "-m", "flake8", "a.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode != 0 and "unknown family 'fax'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_options_from_config_file_apply(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BSG_FILE.replace("88", "21"))
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=BSG", "a.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert "BSG201" in proc.stdout
+    (tmp_path / "setup.cfg").write_text("[flake8]\nbsg-allow-literals = 0,21\n")
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=BSG", "a.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert "BSG201" not in proc.stdout, proc.stdout
+
+
+def test_stdin_gives_the_same_diagnostics(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BSG_FILE)
+    on_file = flake8("--select=BSG", "a.py", cwd=tmp_path).stdout
+    on_stdin = flake8("--select=BSG", "--stdin-display-name=a.py", "-", cwd=tmp_path, stdin=BSG_FILE).stdout
+    assert on_file and on_file == on_stdin
+
+
+def test_loading_the_plugin_does_not_import_libcst() -> None:
+    code = "import sys, flake8_bsg.plugin as p; p.Plugin(None, ['x = 1\\n'], 'a.py').run().__next__" \
+           "\nlist(p.Plugin(None, ['x = 1\\n'], 'a.py').run())\nprint('libcst' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_files_without_bsg_are_skipped_before_parsing() -> None:
+    assert not engine.may_involve_bsg("import os\nprint(os.getcwd())\n", Config())
+    assert engine.may_involve_bsg("from bsg_restapi import SMSAPI\n", Config())
+    config = build_config(clients="myapp.sms.Gateway=sms")
+    assert engine.may_involve_bsg("from myapp.sms import Gateway\n", config)
+
+
+def test_unparsable_file_is_one_bsg000(monkeypatch: pytest.MonkeyPatch) -> None:
+    import libcst
+
+    def refuse(source: str) -> None:
+        raise libcst.ParserSyntaxError("unsupported syntax", lines=["x"], raw_line=1, raw_column=0)
+
+    monkeypatch.setattr(libcst, "parse_module", refuse)
+    results = engine.check_source(BSG_FILE, "a.py", Config())
+    assert len(results) == 1
+    line, col, message = results[0]
+    assert (line, col) == (1, 0) and message.startswith("BSG000 LibCST cannot parse this file (") and "unsupported syntax" in message
+
+
+class _Panic(BaseException):
+    """Like LibCST's native PanicException: not an Exception."""
+
+
+def test_internal_error_is_one_bsg000(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flake8_bsg import checks
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise _Panic("native parser panicked")
+
+    monkeypatch.setattr(checks, "analyze", boom)
+    results = engine.check_source(BSG_FILE, "a.py", Config())
+    assert results == [(1, 0, "BSG000 internal error in flake8-bsg (_Panic: native parser panicked); please report it with this file")]
+
+
+def test_build_config_parses_every_form() -> None:
+    config = build_config(
+        require_codes="8, 21",
+        clients="myapp.sms.Gateway=sms,myapp.sms.send_otp=sms+viber:myapp.errors.SmsError,myapp.sms.get_client=bsg_restapi.SMSAPI",
+        allow_literals="0,21",
+        test_files="test_*.py",
+    )
+    assert config.require_codes == (8, 21)
+    assert config.allow_literals == {0, 21}
+    assert config.wrapper_classes == {"myapp.sms.Gateway": (("common", "sms"), None)}
+    assert config.wrapper_functions == {"myapp.sms.send_otp": (("common", "sms", "viber"), "myapp.errors.SmsError")}
+    assert config.factories == {"myapp.sms.get_client": "bsg_restapi.SMSAPI"}
+    assert config.error_classes == {"myapp.errors.SmsError"}
+    assert config.is_test_file("pkg/test_x.py") and not config.is_test_file("pkg/x_test.py")
+    with pytest.raises(OptionError):
+        build_config(clients="a=sms+fax")

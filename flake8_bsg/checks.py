@@ -21,7 +21,7 @@ from flake8_bsg.codes import (
     nearest_codes,
     same_description,
 )
-from flake8_bsg.model import CallRec, Facts, FuncInfo, HandlerRec, Scope, Site, WithRec, block_statements
+from flake8_bsg.model import CallRec, Facts, FuncInfo, HandlerRec, Scope, Site, WithRec, block_statements, children
 from flake8_bsg.resolve import (
     Builtin,
     Client,
@@ -87,6 +87,7 @@ class Analysis:
         self.handled: Dict[int, Handled] = {}  # id(handler or with) -> Handled
         self.guard_nodes: Dict[int, Any] = {}
         self.call_handler: Dict[int, Any] = {}
+        self._raises_cache: Dict[int, List[cst.Raise]] = {}
 
     def report(self, node: cst.CSTNode, code: str, message: str) -> None:
         key = (id(node), code)
@@ -304,7 +305,11 @@ class Analysis:
         return handled
 
     def _handler_raises(self, handler: HandlerRec) -> List[cst.Raise]:
+        cached = self._raises_cache.get(id(handler))
+        if cached is not None:
+            return cached
         found: List[cst.Raise] = []
+        self._raises_cache[id(handler)] = found
         todo: List[cst.CSTNode] = list(handler.body)
         while todo:
             node = todo.pop()
@@ -314,8 +319,6 @@ class Analysis:
                 if node.exc is None or (isinstance(node.exc, cst.Name) and node.exc.value == handler.name):
                     found.append(node)
                 continue
-            from flake8_bsg.model import children
-
             todo.extend(children(node))
         return found
 
@@ -801,8 +804,6 @@ class Dispatch:
         return False
 
     def mentions_code(self, node: cst.CSTNode) -> bool:
-        from flake8_bsg.model import children
-
         todo = [node]
         while todo:
             item = todo.pop()
@@ -876,8 +877,6 @@ class Dispatch:
         return cover, set(cover)
 
     def table_lookup(self, node: cst.CSTNode, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
-        from flake8_bsg.model import children
-
         todo: List[cst.CSTNode] = [node]
         while todo:
             item = todo.pop()

@@ -52,15 +52,30 @@ def child_fields(node_type: type) -> Tuple[str, ...]:
     return names
 
 
+_NODE_TYPES: Dict[type, bool] = {}
+
+
+def _is_node(value: object) -> bool:
+    # isinstance against the abstract CSTNode is slow; cache the answer per concrete type
+    kind = type(value)
+    known = _NODE_TYPES.get(kind)
+    if known is None:
+        known = _NODE_TYPES[kind] = isinstance(value, cst.CSTNode)
+    return known
+
+
 def children(node: cst.CSTNode) -> List[cst.CSTNode]:
     """Meaningful children in source order."""
     out: List[cst.CSTNode] = []
     for name in child_fields(type(node)):
         value = getattr(node, name, None)
-        if isinstance(value, cst.CSTNode):
+        if value is None:
+            continue
+        kind = type(value)
+        if kind is tuple or kind is list:
+            out.extend(item for item in value if _is_node(item))
+        elif _is_node(value):
             out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(item for item in value if isinstance(item, cst.CSTNode))
     return out
 
 

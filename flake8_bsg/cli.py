@@ -169,7 +169,7 @@ def _suppressed(line: str, code: str) -> bool:
 def run_check(args: argparse.Namespace) -> int:
     import ast
 
-    from flake8_bsg.engine import check_source
+    from flake8_bsg.engine import check_source, split_lines
     from flake8_bsg.options import OptionError, build_config
     from flake8_bsg.rules import DEFAULT_OFF
 
@@ -206,7 +206,7 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"{path}:{line}:1: E999 {type(exc).__name__}: {getattr(exc, 'msg', exc)}")
             found += 1
             continue
-        lines = source.splitlines()
+        lines = [line.rstrip("\r\n") for line in split_lines(source)]
         for line, col, message in check_source(source, path, config):
             code = message.split(" ", 1)[0]
             if code in DEFAULT_OFF and code not in enabled_extra:

@@ -7,9 +7,10 @@ BSG000 diagnostic.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from flake8_bsg.options import Config
 
@@ -86,12 +87,41 @@ def _one_line(exc: BaseException) -> str:
     return text[0][:200] if text else ""
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def split_lines(source: str) -> List[str]:
+    """Lines as Python counts them (``str.splitlines`` also splits at form feeds), ends kept."""
+    return _LINE.findall(source)
+
+
+def strip_form_feeds(source: str) -> Tuple[str, Dict[int, int]]:
+    """The source without form feeds in line indentation, and how many characters each line lost.
+
+    Python resets the indentation count at a form feed; LibCST's tokenizer rejects them. The
+    text after the last form feed of an indentation is the indentation Python sees.
+    """
+    if "\f" not in source:
+        return source, {}
+    lines = split_lines(source)
+    removed: Dict[int, int] = {}
+    for index, line in enumerate(lines):
+        stripped = line.lstrip(" \t\f")
+        indent = line[: len(line) - len(stripped)]
+        if "\f" in indent:
+            cut = indent.rindex("\f") + 1
+            lines[index] = line[cut:]
+            removed[index + 1] = cut
+    return "".join(lines), removed
+
+
 def _analyse(source: str, filename: str, config: Config) -> List[Result]:
     import libcst as cst
 
     from flake8_bsg import checks, model
     from flake8_bsg.positions import node_positions
 
+    source, shifted = strip_form_feeds(source)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -106,7 +136,7 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
     results = []
     for node, _code, message in diags:
         line, col = positions.get(id(node), (1, 0))
-        results.append((line, col, message))
+        results.append((line, col + shifted.get(line, 0), message))
     results.sort(key=lambda r: (r[0], r[1], r[2]))
     return results
 

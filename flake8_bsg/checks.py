@@ -10,6 +10,14 @@ import libcst as cst
 from flake8_bsg import clients
 from flake8_bsg.codes import (
     COMMON,
+    GROUPS,
+    HTTP_STATUSES,
+    MESSAGE_ALIASES,
+    ErrorMessage,
+    close_messages,
+    lookup_message,
+    messages_of_group,
+    normalize_message,
     FAMILIES,
     HTTP_ERROR_STATUSES,
     RESERVED_CODES,
@@ -31,8 +39,10 @@ from flake8_bsg.resolve import (
     Instance,
     LocalClass,
     LocalFunc,
+    Json,
     Method,
     Resolver,
+    ResponseOrigin,
     SelfRef,
     Sym,
     Table,
@@ -42,7 +52,11 @@ from flake8_bsg.rules import describe_calls, label, listing, suggestion_for
 HTTP = clients.HTTP_ERRORS
 # Every value an API 1.0 code expression is compared against lives in here.
 UNIVERSE: FrozenSet[int] = frozenset(range(0, 600))
+MESSAGE_UNIVERSE: FrozenSet[str] = frozenset(m.name for m in ErrorMessage)
+#: An item standing for API 2.0 calls whose messages are not catalogued.
+UNCATALOGUED = "?uncatalogued"
 HTTP_SET: FrozenSet[int] = frozenset(HTTP_ERROR_STATUSES)
+HTTP_STATUS_SET: FrozenSet[int] = frozenset(HTTP_STATUSES)
 
 Diagnostic = Tuple[cst.CSTNode, str, str]
 
@@ -102,6 +116,7 @@ class Analysis:
         self.find_handlers()
         self.check_handlers()
         self.check_values()
+        self.check_responses()
         return self.diags
 
     # ---- calls --------------------------------------------------------------------
@@ -183,6 +198,12 @@ class Analysis:
             if spec is None:
                 return None
             return self.make_call(rec, f"{client.display}.{method.name}()", spec, clients.API1_ERROR)
+        if client.api2 is not None:
+            if method.name.startswith("_") or method.name.endswith(clients.API2_NON_RAISING_SUFFIX):
+                return None
+            groups = clients.API2_GROUPS.get(client.api2)
+            items: FrozenSet[object] = frozenset(m.name for g in groups for m in messages_of_group(g)) if groups else frozenset({UNCATALOGUED})
+            return BsgCall(rec, f"{client.display}.{method.name}()", items, clients.API2_ERROR, groups or (), ())
         if client.wrapper is not None and not method.name.startswith("_"):
             families, error = self.config.wrapper_classes[client.wrapper]
             return BsgCall(rec, f"{client.display}.{method.name}()", clients.family_items(families), error or clients.API1_ERROR, families, ())
@@ -223,7 +244,7 @@ class Analysis:
                         return "maybe"
             else:
                 for name, _call, classes in self.r.guard_kind(guard):
-                    caught = self.r.catches(classes, kind)
+                    caught = self.r.catches(classes, kind, subclasses=name == "raises")
                     if caught:
                         return guard
                     if caught is None:
@@ -434,6 +455,9 @@ class Analysis:
 
     def unhandled_message(self, call: BsgCall) -> str:
         error = call.kind.rsplit(".", 1)[-1]
+        if call.kind == clients.API2_ERROR:
+            groups = f"{', '.join(call.families)} messages" if call.families else "uncatalogued messages"
+            return f"{call.name} can fail with BSG API 2.0 errors ({groups}, HTTP statuses) and no enclosing handler catches {error}; wrap it in try/except {error} and handle the failure"
         if call.local:
             codes = ", ".join(label(c) for c in call.local)
             what = f"BSG error code {codes}" if len(call.local) == 1 else f"BSG error codes {codes}"
@@ -447,17 +471,107 @@ class Analysis:
 
     # ---- dispatch -------------------------------------------------------------------
     def check_dispatch(self, handler: HandlerRec, handled: Handled) -> None:
-        producible = sorted((i for i in handled.items if i != 0), key=_item_key)
-        dispatch = Dispatch(self, handler)
-        covered, named, fallback, found = dispatch.block(handler.body, UNIVERSE)
+        order = handler.order + 1
+        codes = {i for i in handled.items if isinstance(i, int) or i == HTTP}
+        messages = {i for i in handled.items if isinstance(i, str) and i != HTTP}
+        required: List[object] = [c for c in self.config.require_codes if c in codes]
+        if codes or required:
+            dispatch = Dispatch(self, handler.scope, order, lambda e: e.domain == "api1" and e.origin is handler, "codes")
+            self.judge_dispatch(dispatch, handler.body, handler.node, sorted(codes - {0}, key=_item_key), required, handled.calls, after_counts=True)
+        if messages and UNCATALOGUED not in messages:
+            dispatch = Dispatch(self, handler.scope, order, lambda e: e.domain in ("message", "body") and e.origin is handler, "messages")
+            ordered = [m.name for m in ErrorMessage if m.name in messages]
+            self.judge_dispatch(dispatch, handler.body, handler.node, ordered, [], handled.calls, after_counts=True)
+
+    def judge_dispatch(self, dispatch: "Dispatch", body: List[cst.BaseStatement], at: cst.CSTNode, producible: List[object], required: List[object], calls: List[str], after_counts: bool) -> None:
+        """BSG102/BSG103 for the dispatch on one code expression in ``body``."""
+        covered, named, fallback, found = dispatch.block(body, dispatch.universe)
+        what = "codes" if dispatch.domain == "codes" else "messages"
         if found and not fallback:
             dropped = [i for i in producible if not _covers(covered, i)]
             if dropped:
-                self.report(handler.node, "BSG102", f"this handler of {describe_calls(handled.calls)} drops BSG codes {listing(dropped)}; handle them or add a fallback (else, case _, or a final statement)")
-        required = [c for c in self.config.require_codes if c in handled.items]
+                shown = dropped if what == "codes" else [ErrorMessage[name].value for name in dropped]
+                self.report(at, "BSG102", f"this {'handler' if after_counts else 'check'} of {describe_calls(calls)} drops BSG {what} {listing(shown)}; handle them or add a fallback (else, case _, or a final statement)")
         missing = [c for c in required if c not in named]
         if missing:
-            self.report(handler.node, "BSG103", f"this handler of {describe_calls(handled.calls)} does not name required code{'s' if len(missing) > 1 else ''} {listing(missing)}; handle {'them' if len(missing) > 1 else 'it'} explicitly (--bsg-require-codes)")
+            self.report(at, "BSG103", f"this {'handler' if after_counts else 'check'} of {describe_calls(calls)} does not name required code{'s' if len(missing) > 1 else ''} {listing(missing)}; handle {'them' if len(missing) > 1 else 'it'} explicitly (--bsg-require-codes)")
+
+    # ---- response checks ------------------------------------------------------------
+    def check_responses(self) -> None:
+        """BSG102/BSG103 for checks of a parsed response's ``"error"`` (or ``"message"``)."""
+        for statements, scope in self.facts.blocks:
+            targets: List[CodeExpr] = []
+            for statement in statements:
+                if not isinstance(statement, (cst.If, cst.Match)):
+                    continue
+                expr = self.first_response_expr(statement, scope)
+                if expr is not None and expr not in targets:
+                    targets.append(expr)
+            for expr in targets:
+                self.check_response(statements, scope, expr)
+
+    def first_response_expr(self, statement: cst.CSTNode, scope: Scope) -> Optional[CodeExpr]:
+        tests: List[cst.CSTNode] = []
+        if isinstance(statement, cst.Match):
+            tests.append(statement.subject)
+        else:
+            current: Any = statement
+            while isinstance(current, cst.If):
+                tests.append(current.test)
+                current = current.orelse
+        todo = list(tests)
+        while todo:
+            node = todo.pop(0)
+            if isinstance(node, (cst.Subscript, cst.Call, cst.Name, cst.Attribute)):
+                expr = self.code_expr(node, scope, self.facts.order_of.get(id(node), 0))
+                if expr is not None and expr.domain in ("resp_error", "message") and isinstance(expr.origin, ResponseOrigin):
+                    return expr
+            if isinstance(node, (cst.Lambda, cst.FunctionDef)):
+                continue
+            todo.extend(children(node))
+        return None
+
+    def check_response(self, statements: List[cst.BaseStatement], scope: Scope, expr: CodeExpr) -> None:
+        origin: ResponseOrigin = expr.origin
+        domain = "codes" if expr.domain == "resp_error" else "messages"
+        first = None
+        dispatch = Dispatch(self, scope, 0, lambda e: e == expr, domain)
+        covered: Set[Any] = set()
+        named: Set[Any] = set()
+        fallback = False
+        after = False
+        for statement in statements:
+            for small in _smalls(statement):
+                result = dispatch.statement(small, dispatch.universe) if isinstance(small, (cst.If, cst.Match)) else None
+                if result is None:
+                    if first is not None and not _is_noop(small) and not dispatch.is_alias_assignment(small):
+                        after = True
+                    continue
+                if first is None:
+                    first = small
+                c, n, fb = result
+                covered |= c
+                named |= n
+                fallback = fallback or fb
+        if first is None:
+            return
+        if after and dispatch.zero_exits:
+            fallback = True
+        if domain == "codes":
+            producible: List[object] = sorted(c for c in (origin.codes or ()) if c)
+            required: List[object] = [c for c in self.config.require_codes if c in (origin.codes or ())]
+        else:
+            names = {m.name for g in origin.groups or () for m in messages_of_group(g)}
+            producible = [m.name for m in ErrorMessage if m.name in names]
+            required = []
+        if not fallback:
+            dropped = [i for i in producible if i not in covered]
+            if dropped:
+                shown = dropped if domain == "codes" else [ErrorMessage[name].value for name in dropped]
+                self.report(first, "BSG102", f"this check of the {origin.call} response drops BSG {'codes' if domain == 'codes' else 'messages'} {listing(shown)}; handle them or add a fallback (else, or a success branch that returns)")
+        missing = [c for c in required if c not in named]
+        if missing:
+            self.report(first, "BSG103", f"this check of the {origin.call} response does not name required code{'s' if len(missing) > 1 else ''} {listing(missing)}; handle {'them' if len(missing) > 1 else 'it'} explicitly (--bsg-require-codes)")
 
     # ---- value rules ----------------------------------------------------------------
     def code_expr(self, node: cst.CSTNode, scope: Scope, order: int) -> Optional[CodeExpr]:
@@ -470,6 +584,10 @@ class Analysis:
         origin = expr.origin
         if origin is None:
             return None
+        if isinstance(origin, ResponseOrigin):
+            if origin.codes is not None:
+                return set(origin.codes)
+            return {m.name for g in origin.groups or () for m in messages_of_group(g)}
         handled = self.handled.get(id(origin))
         if handled is None or not handled.items:
             return None
@@ -495,30 +613,65 @@ class Analysis:
         return []
 
     def judge(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]]) -> None:
+        """The value rules for one value compared with (or matched against) a code expression."""
+        if expr.domain in ("message", "body"):
+            self.judge_message(value, node, literal, expr, calls)
+            return
         if isinstance(value, bool) or not isinstance(value, int):
             return
+        http_domain = {"api1": HTTP_SET, "status": HTTP_STATUS_SET, "resp_error": frozenset()}[expr.domain]
         if literal and value not in self.config.allow_literals:
-            if value in HTTP_SET:
+            if value in http_domain:
                 self.report(node, "BSG204", f"HTTP status {value} compared as a bare number; use {_http_name(value)}")
             else:
-                hint = suggestion_for(value) if value not in RESERVED_CODES else None
-                self.report(node, "BSG201", f"magic BSG code {value} compared with an error code; " + (f"use {hint}" if hint else "use a named constant"))
+                hint = suggestion_for(value) if value not in RESERVED_CODES and expr.domain != "status" else None
+                what = "HTTP status" if expr.domain == "status" else "BSG code"
+                self.report(node, "BSG201", f"magic {what} {value} compared with {_what(expr)}; " + (f"use {hint}" if hint else "use a named constant"))
+        if expr.domain == "status":
+            if value != 0 and value not in HTTP_STATUS_SET:
+                self.report(node, "BSG202", f"{value} is not an HTTP status, so ApiException.status never holds it (it holds 0 or 100–599); compare with the message instead")
+            return
         if value in RESERVED_CODES:
             self.report(node, "BSG301", f"{value} is reserved for future use and never returned by BSG; remove it or use the documented code meant")
             return
-        if not is_documented(value) and value not in HTTP_SET:
+        if not is_documented(value) and value not in http_domain:
+            if expr.domain == "resp_error" and value in HTTP_STATUS_SET:
+                self.report(node, "BSG202", f'{value} is an HTTP status, not a BSG error code: a response\'s "error" holds documented codes only; compare the response\'s status_code instead')
+                return
             near = nearest_codes(value)
             hint = " or ".join(label(int(m)) for m in near)
             self.report(node, "BSG202", f"{value} is not a documented BSG error code; did you mean {hint}?")
             return
         if calls is not None and is_documented(value):
             if value == 0:
-                self.report(node, "BSG203", "0 NO_ERROR is never carried by a raised BSG error; remove the comparison")
+                if expr.domain == "api1":
+                    self.report(node, "BSG203", "0 NO_ERROR is never carried by a raised BSG error; remove the comparison")
             elif value not in calls:
                 same = same_description(value, [c for c in calls if isinstance(c, int)])
-                families = sorted({family_of(c) for c in calls if isinstance(c, int) and family_of(c)} , key=FAMILIES.index)
+                families = sorted({family_of(c) for c in calls if isinstance(c, int) and c and family_of(c)}, key=FAMILIES.index)
                 hint = f"; did you mean {label(int(same[0]))}, the same error in the guarded family?" if same else "; remove it or guard the call that can produce it"
-                self.report(node, "BSG203", f"{label(value)} cannot come from the guarded calls (they produce {', '.join(families)} codes){hint}")
+                source = f"the {expr.origin.call} response" if isinstance(expr.origin, ResponseOrigin) else "the guarded calls"
+                self.report(node, "BSG203", f"{label(value)} cannot come from {source} (they produce {', '.join(families)} codes){hint}")
+
+    def judge_message(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]]) -> None:
+        if not isinstance(value, str):
+            return
+        substring = expr.domain == "body"
+        member = lookup_message(value)
+        matches = {member.name} if member is not None else (messages_containing(value) if substring else set())
+        if literal:
+            hint = f"use ErrorMessage.{member.name}" if member is not None else "use a named constant"
+            self.report(node, "BSG201", f"magic BSG message {value!r} compared with {_what(expr)}; {hint}")
+        catalogued = calls is None or UNCATALOGUED not in calls
+        if not matches:
+            if catalogued:
+                near = close_messages(value)
+                hint = f"; did you mean {' or '.join(repr(m.value) for m in near)}?" if near else ""
+                self.report(node, "BSG202", f"{value!r} is not a documented BSG API 2.0 error message{hint}")
+            return
+        if calls is not None and catalogued and not (matches & calls):
+            groups = [g for g in GROUPS if {m.name for m in messages_of_group(g)} <= calls]
+            self.report(node, "BSG203", f"{value!r} cannot come from the guarded calls (they produce {', '.join(groups)} messages); remove it or guard the call that can produce it")
 
     def check_values(self) -> None:
         for site in self.facts.comparisons:
@@ -601,18 +754,27 @@ UNKNOWN = "unknown"
 
 
 class Dispatch:
-    """Coverage of one handler body by dispatches on its code expression."""
+    """Coverage of a block by dispatches on one code expression.
 
-    def __init__(self, analysis: Analysis, handler: HandlerRec) -> None:
+    ``target(expr)`` says whether a code expression is the one dispatched on; ``domain`` is
+    ``codes`` (ints) or ``messages`` (API 2.0 message members, by name).
+    """
+
+    def __init__(self, analysis: Analysis, scope: Scope, order: int, target: Any, domain: str) -> None:
         self.a = analysis
-        self.handler = handler
-        self.scope = handler.scope
+        self.scope = scope
+        self.default_order = order
+        self.target = target
+        self.domain = domain
+        self.universe: FrozenSet[Any] = UNIVERSE if domain == "codes" else MESSAGE_UNIVERSE
+        self.zero_exits = False
 
     def is_code(self, node: cst.CSTNode) -> bool:
-        return self.a.code_expr(node, self.scope, self._order(node)) is not None
+        expr = self.a.code_expr(node, self.scope, self._order(node))
+        return expr is not None and self.target(expr)
 
     def _order(self, node: cst.CSTNode) -> int:
-        return self.a.facts.order_of.get(id(node), self.handler.order + 1)
+        return self.a.facts.order_of.get(id(node), self.default_order)
 
     def block(self, statements: List[cst.BaseStatement], within: FrozenSet[int]) -> Tuple[Set[int], Set[int], bool, bool]:
         """(covered, named, fallback, found) for a block of statements."""
@@ -635,11 +797,14 @@ class Dispatch:
         return covered, named, fallback, found
 
     def is_alias_assignment(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.Assign):
-            return self.is_code(node.value)
-        if isinstance(node, cst.AnnAssign) and node.value is not None:
-            return self.is_code(node.value)
-        return False
+        """``code = e.code``, ``data = json.loads(e.body)``: names for what is dispatched on."""
+        value = node.value if isinstance(node, (cst.Assign, cst.AnnAssign)) else None
+        if value is None:
+            return False
+        if self.is_code(value):
+            return True
+        resolved = self.a.r.resolve(value, self.scope, self._order(value))
+        return isinstance(resolved, Json)
 
     def statement(self, node: cst.CSTNode, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
         if isinstance(node, cst.If):
@@ -676,6 +841,8 @@ class Dispatch:
             inner_cov, inner_named, inner_fb, inner_found = self.block(body, effective)
             covered |= effective if (inner_fb or not inner_found) else (inner_cov & effective)
             all_named |= (named & within) | (inner_named & effective)
+            if 0 in effective and _exits(body):
+                self.zero_exits = True
         return covered, all_named, fallback
 
     def match(self, node: cst.Match, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
@@ -693,7 +860,7 @@ class Dispatch:
                 if case.guard is None:
                     fallback = True
                     continue
-                cover = set(UNIVERSE)
+                cover = set(self.universe)
             if case.guard is not None:
                 guard_cover, _ = self.condition(case.guard)
                 if guard_cover is UNKNOWN:
@@ -705,6 +872,8 @@ class Dispatch:
             effective = frozenset(cover & within)
             inner_cov, inner_named, inner_fb, inner_found = self.block(block_statements(case.body), effective)
             covered |= effective if (inner_fb or not inner_found) else (inner_cov & effective)
+            if 0 in effective and _exits(block_statements(case.body)):
+                self.zero_exits = True
             named |= effective if case.guard is None else set()
             named |= inner_named & effective
         return covered, named, fallback
@@ -730,11 +899,29 @@ class Dispatch:
             return set()
         return set()
 
-    def values(self, node: cst.CSTNode) -> Optional[Set[int]]:
+    def values(self, node: cst.CSTNode) -> Optional[Set[Any]]:
         out = self.a.operand_values(node, self.scope, self._order(node))
         if not out:
             return None
-        return {v for v, _n, _l in out if isinstance(v, int) and not isinstance(v, bool)}
+        if self.domain == "codes":
+            return {v for v, _n, _l in out if isinstance(v, int) and not isinstance(v, bool)}
+        found: Set[Any] = set()
+        for value, _n, _l in out:
+            if isinstance(value, str):
+                member = lookup_message(value)
+                found.add(member.name if member is not None else "?" + value)
+        return found
+
+    def substring_cover(self, node: cst.CSTNode) -> Optional[Set[Any]]:
+        """Messages a ``"text" in e.body`` test matches."""
+        out = self.a.operand_values(node, self.scope, self._order(node))
+        if not out:
+            return None
+        found: Set[Any] = set()
+        for value, _n, _l in out:
+            if isinstance(value, str):
+                found |= messages_containing(value)
+        return found
 
     def condition(self, node: cst.BaseExpression) -> Tuple[Any, Set[int]]:
         """(covered set | UNKNOWN | NOT_CODE, named set) of a branch condition."""
@@ -754,7 +941,7 @@ class Dispatch:
                     return set(), set()
                 if any(c is UNKNOWN for c, _ in results):
                     return UNKNOWN, set()
-                cover = set(UNIVERSE)
+                cover = set(self.universe)
                 named: Set[int] = set()
                 for c, n in results:
                     cover &= c
@@ -775,11 +962,13 @@ class Dispatch:
             inner, _ = self.condition(node.expression)
             if inner is NOT_CODE or inner is UNKNOWN:
                 return inner, set()
-            return set(UNIVERSE) - inner, set()
+            return set(self.universe) - inner, set()
         if isinstance(node, cst.Comparison):
             return self.comparison(node)
         if self.is_code(node):
-            return set(UNIVERSE) - {0}, set()
+            return set(self.universe) - {0}, set()
+        if self.domain == "messages" and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("startswith", "endswith", "__contains__", "find") and self.is_code(node.func.value):
+            return UNKNOWN, set()
         if self.mentions_code(node):
             return UNKNOWN, set()
         return NOT_CODE, set()
@@ -844,13 +1033,20 @@ class Dispatch:
     def compare(self, op: cst.BaseCompOp, other: cst.BaseExpression, code_on_left: bool) -> Tuple[Any, Set[int]]:
         if isinstance(op, (cst.In, cst.NotIn)):
             if not code_on_left:
-                return UNKNOWN, set()
+                if self.domain != "messages":
+                    return UNKNOWN, set()
+                matched = self.substring_cover(other)
+                if matched is None:
+                    return UNKNOWN, set()
+                if isinstance(op, cst.In):
+                    return matched & self.universe, matched & self.universe
+                return set(self.universe) - matched, set()
             values = self.values(other)
             if values is None:
                 return UNKNOWN, set()
             if isinstance(op, cst.In):
-                return values & UNIVERSE, values & UNIVERSE
-            return set(UNIVERSE) - values, set()
+                return values & self.universe, values & self.universe
+            return set(self.universe) - values, set()
         values = self.values(other)
         if values is None:
             return UNKNOWN, set()
@@ -858,20 +1054,22 @@ class Dispatch:
             return set(), set()
         (value,) = list(values)[:1]
         if isinstance(op, (cst.Equal, cst.Is)):
-            return {value} & UNIVERSE, {value} & UNIVERSE
+            return {value} & self.universe, {value} & self.universe
         if isinstance(op, (cst.NotEqual, cst.IsNot)):
-            return set(UNIVERSE) - {value}, set()
+            return set(self.universe) - {value}, set()
+        if self.domain != "codes":
+            return UNKNOWN, set()
         # ranges: normalise to "code OP value"
         if not code_on_left:
             op = {cst.LessThan: cst.GreaterThan, cst.GreaterThan: cst.LessThan, cst.LessThanEqual: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThanEqual}[type(op)]()
         if isinstance(op, cst.LessThan):
-            cover = {v for v in UNIVERSE if v < value}
+            cover = {v for v in self.universe if v < value}
         elif isinstance(op, cst.LessThanEqual):
-            cover = {v for v in UNIVERSE if v <= value}
+            cover = {v for v in self.universe if v <= value}
         elif isinstance(op, cst.GreaterThan):
-            cover = {v for v in UNIVERSE if v > value}
+            cover = {v for v in self.universe if v > value}
         elif isinstance(op, cst.GreaterThanEqual):
-            cover = {v for v in UNIVERSE if v >= value}
+            cover = {v for v in self.universe if v >= value}
         else:
             return UNKNOWN, set()
         return cover, set(cover)
@@ -960,6 +1158,24 @@ def _is_noop(node: cst.CSTNode) -> bool:
     return False
 
 
+def _exits(body: List[cst.BaseStatement]) -> bool:
+    """Whether a block ends in ``return``, ``raise``, ``continue`` or ``break``."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1] if last.body else last
+    return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+
+
+def messages_containing(text: str) -> Set[str]:
+    """Names of the messages (or of the aliases' members) whose text contains ``text``."""
+    key = normalize_message(text)
+    found = {m.name for m in ErrorMessage if key in normalize_message(m.value)}
+    found |= {member.name for alias, member in MESSAGE_ALIASES.items() if key in normalize_message(alias)}
+    return found
+
+
 def is_noop_body(body: List[cst.BaseStatement]) -> bool:
     return all(_is_noop(s) for s in body)
 
@@ -972,6 +1188,16 @@ def _covers(covered: Set[int], item: object) -> bool:
 
 def _item_key(item: object) -> Tuple[int, int]:
     return (1, 0) if item == HTTP else (0, int(item))  # type: ignore[arg-type]
+
+
+def _what(expr: CodeExpr) -> str:
+    return {
+        "api1": "an error code",
+        "status": "ApiException.status",
+        "resp_error": 'a response\'s "error"',
+        "message": "an API 2.0 error message",
+        "body": "an API 2.0 error body",
+    }[expr.domain]
 
 
 def _http_name(value: int) -> str:

@@ -135,3 +135,71 @@ def canonical_api1(qualname: str) -> Optional[str]:
     if last in API1_CLASSES or last == "APIError":
         return API1_PACKAGE + "." + last
     return None
+
+
+# ---- API 2.0 SDK (bsg_api) -------------------------------------------------------------------
+
+API2_PACKAGE = "bsg_api"
+#: Canonical name of the API 2.0 error class.
+API2_ERROR = "bsg_api.ApiException"
+#: Modules that export ``ApiException`` (and its base).
+API2_ERROR_MODULES = ("bsg_api", "bsg_api.exceptions", "bsg_api.rest")
+API2_BASE_ERROR = "OpenApiException"
+#: Subclasses of ``ApiException`` (in ``bsg_api.exceptions``): catching only these lets other statuses escape.
+API2_SUBCLASSES: FrozenSet[str] = frozenset(
+    {
+        "BadRequestException",
+        "UnauthorizedException",
+        "ForbiddenException",
+        "NotFoundException",
+        "ConflictException",
+        "UnprocessableEntityException",
+        "ServiceException",
+    }
+)
+#: Methods of that suffix return the raw response and raise nothing on 4xx/5xx.
+API2_NON_RAISING_SUFFIX = "_without_preload_content"
+#: Classes that are not API classes although they live in ``bsg_api``.
+API2_NOT_API = frozenset({"ApiClient", "Configuration", "ApiResponse"})
+
+#: Message groups of the API classes (any other API class has uncatalogued messages).
+API2_GROUPS: Dict[str, Tuple[str, ...]] = {
+    "ContactApi": ("contacts",),
+    "ContactListApi": ("contacts",),
+    "ContactFieldApi": ("contacts",),
+    "StopListApi": ("contacts",),
+    "CampaignSMSApi": ("sms",),
+    "MessagesSMSApi": ("sms",),
+    "CampaignApi": ("sms",),
+    "SendersApi": ("sender",),
+    "BalanceApi": ("tariff",),
+}
+
+
+def canonical_api2(qualname: str) -> Optional[str]:
+    """``bsg_api.<anything>.Name`` as ``bsg_api.Name`` for API classes and error classes."""
+    if not qualname.startswith(API2_PACKAGE + "."):
+        return None
+    module, last = qualname.rsplit(".", 1)
+    if last == "ApiException" and module in API2_ERROR_MODULES:
+        return API2_ERROR
+    if last == API2_BASE_ERROR and module in API2_ERROR_MODULES:
+        return API2_PACKAGE + "." + API2_BASE_ERROR
+    if last in API2_SUBCLASSES and module in ("bsg_api", "bsg_api.exceptions"):
+        return API2_PACKAGE + "." + last
+    if last.endswith("Api") and last not in API2_NOT_API and last[:1].isupper():
+        return API2_PACKAGE + "." + last
+    return None
+
+
+# ---- raw HTTP --------------------------------------------------------------------------------
+
+#: Hosts of the REST APIs: API 1.0 and the One-API 2.0.
+API1_HOST = "api.bsg.world"
+API2_HOST = "one-api.bsg.world"
+#: ``/rest/<segment>/`` of an API 1.0 URL: the family it adds to common.
+REST_SEGMENTS: Dict[str, Tuple[str, ...]] = {"sms": (SMS,), "viber": (VIBER,), "hlr": (NUMBER_VERIFIER,), "common": ()}
+HTTP_MODULES = ("requests", "httpx", "aiohttp")
+HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request"})
+#: Session/client classes whose request methods are calls.
+HTTP_SESSIONS = frozenset({"requests.Session", "requests.session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "requests.sessions.Session"})

@@ -238,6 +238,8 @@ class Facts:
         self.func_of_scope: Dict[int, FuncInfo] = {}
         self.handler_of_node: Dict[int, HandlerRec] = {}
         self.order_of: Dict[int, int] = {}
+        #: Blocks holding an ``if`` or ``match`` (candidates for response checks).
+        self.blocks: List[Tuple[List[cst.BaseStatement], Scope]] = []
 
 
 class _Walker:
@@ -394,6 +396,10 @@ class _Walker:
             return False
         return True
 
+    def on_module(self, node: cst.Module) -> bool:
+        self.on_block(node)
+        return True
+
     def on_with(self, node: cst.With) -> bool:
         rec = WithRec(node, self.scope, self.func, self.order)
         self.facts.withs.append(rec)
@@ -511,6 +517,14 @@ class _Walker:
         self.facts.subscripts.append(Site(node, self.scope, self.order))
         return True
 
+    def on_block(self, node: cst.CSTNode) -> bool:
+        body = node.body
+        for statement in body:
+            if type(statement) is cst.If or type(statement) is cst.Match:
+                self.facts.blocks.append((list(body), self.scope))
+                break
+        return True
+
     def on_match_as(self, node: cst.MatchAs) -> bool:
         if node.name is not None:
             self.scope.bind(node.name.value, self.order, "capture", node)
@@ -573,6 +587,8 @@ _HANDLERS: Dict[type, Callable[[_Walker, Any], bool]] = {
     cst.Match: _Walker.on_match,
     cst.Subscript: _Walker.on_subscript,
     cst.MatchAs: _Walker.on_match_as,
+    cst.IndentedBlock: _Walker.on_block,
+    cst.Module: _Walker.on_module,
 }
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
 from flake8_bsg import clients
-from flake8_bsg.codes import ErrorCode, ErrorMessage
+from flake8_bsg.codes import FAMILIES, GROUPS, ErrorCode, ErrorMessage, codes_of_family
 from flake8_bsg.model import Binding, ClassInfo, Facts, FuncInfo, HandlerRec, Scope, WithRec, decorator_name, dotted_name
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -52,6 +52,7 @@ class Client:
     api1: Optional[str] = None  # API 1.0 class name (SMSAPI, ...)
     wrapper: Optional[str] = None  # dotted name of a declared wrapper class
     local: Optional[ClassInfo] = None  # a class of this file that subclasses one of the above
+    api2: Optional[str] = None  # API 2.0 class name (CampaignSMSApi, ...)
 
     @property
     def display(self) -> str:
@@ -59,6 +60,8 @@ class Client:
             return self.local.name
         if self.api1 is not None:
             return self.api1
+        if self.api2 is not None:
+            return self.api2
         return (self.wrapper or "").rsplit(".", 1)[-1]
 
 
@@ -108,6 +111,48 @@ class CodeExpr:
 
 
 @dataclass(frozen=True)
+class ResponseOrigin:
+    """Where a parsed BSG response comes from: its possible ``"error"`` codes or messages.
+
+    ``codes``: documented API 1.0 codes (``None``: not an API 1.0 response); ``groups``: API 2.0
+    message groups (``None``: not an API 2.0 response); ``call``: what made it, for messages.
+    """
+
+    codes: Optional[FrozenSet[int]]
+    groups: Optional[Tuple[str, ...]]
+    call: str
+    node_id: int
+
+
+@dataclass(frozen=True)
+class Response:
+    """An HTTP response object (``r`` of ``r = requests.post(...)``)."""
+
+    origin: ResponseOrigin
+
+
+@dataclass(frozen=True)
+class HttpSession:
+    """A ``requests.Session``/``httpx.Client``/``aiohttp.ClientSession``; ``base``: its base URL."""
+
+    base: Optional[str]
+
+
+@dataclass(frozen=True)
+class HttpModule:
+    name: str
+
+
+@dataclass(frozen=True)
+class Json:
+    """Parsed JSON: ``part`` is ``body`` (a response or error body), ``result`` (per recipient),
+    ``errors`` (an API 2.0 error list) or ``item`` (one of its items)."""
+
+    origin: Any
+    part: str
+
+
+@dataclass(frozen=True)
 class Const:
     """A constant: an int, a str, ``None``/bool, or a tuple of constants (a collection)."""
 
@@ -129,6 +174,12 @@ class Resolver:
         self.config = config
         self._names: Dict[Tuple[int, str, int], Any] = {}
         self._active: set = set()
+        self._match_of: Dict[int, Any] = {}
+        for site in facts.matches:
+            for case in site.node.cases:
+                pattern = case.pattern
+                if isinstance(pattern, cst.MatchAs):
+                    self._match_of[id(pattern)] = site.node
         self.guarded_by_handler: Dict[int, Any] = {}  # filled by the call analysis
 
     # ---- names --------------------------------------------------------------------
@@ -204,6 +255,22 @@ class Resolver:
         if kind == "with":
             rec, index = value
             return self.with_target(rec, index)
+        if kind == "for":
+            return self.iteration(self.resolve(value, scope, binding.order))
+        if kind == "capture":
+            match = self._match_of.get(id(value))
+            if match is not None:
+                return self.resolve(match.subject, scope, binding.order)
+        return None
+
+    @staticmethod
+    def iteration(iterable: Any) -> Any:
+        """The value of each item of an iterable value."""
+        if isinstance(iterable, Json):
+            if iterable.part == "result":
+                return iterable
+            if iterable.part == "errors":
+                return Json(iterable.origin, "item")
         return None
 
     # ---- expressions --------------------------------------------------------------
@@ -244,11 +311,27 @@ class Resolver:
             return Table(node)
         if isinstance(node, cst.Await):
             return self.resolve(node.expression, scope, order)
+        if isinstance(node, cst.Subscript):
+            if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+                return None
+            return self.item(self.resolve(node.value, scope, order), node.slice[0].slice.value, scope, order)
+        if isinstance(node, cst.FormattedString):
+            parts: List[str] = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    parts.append(part.value)
+                else:
+                    inner = self.resolve(part.expression, scope, order)
+                    parts.append(inner.value if isinstance(inner, Const) and isinstance(inner.value, str) else "{?}")
+            return Const("".join(parts))
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.BitOr)):
             left = self.resolve(node.left, scope, order)
             right = self.resolve(node.right, scope, order)
-            if isinstance(left, Const) and isinstance(right, Const) and isinstance(left.value, tuple) and isinstance(right.value, tuple):
-                return Const(left.value + right.value)
+            if isinstance(left, Const) and isinstance(right, Const):
+                if isinstance(left.value, tuple) and isinstance(right.value, tuple):
+                    return Const(left.value + right.value)
+                if isinstance(left.value, str) and isinstance(right.value, str) and isinstance(node.operator, cst.Add):
+                    return Const(left.value + right.value)
             return None
         return None
 
@@ -262,9 +345,17 @@ class Resolver:
         if isinstance(owner, SelfRef):
             return self.self_attribute(owner.cls, attr)
         if isinstance(owner, ErrorObj):
+            if owner.kind.startswith(clients.API2_PACKAGE + "."):
+                if attr == "status":
+                    return CodeExpr("status", owner.origin)
+                if attr == "body":
+                    return CodeExpr("body", owner.origin)
+                return None
             if attr == "code":
                 return CodeExpr("api1", owner.origin)
             return None
+        if isinstance(owner, (Response, HttpSession, HttpModule, Json)):
+            return Method(owner, attr)
         if isinstance(owner, RaisesCtx):
             return ErrorObj(owner.kind, owner.origin) if attr == owner.attr else None
         if isinstance(owner, LocalClass):
@@ -324,6 +415,8 @@ class Resolver:
         func = self.resolve(node.func, scope, order)
         if func is None:
             return None
+        if isinstance(func, Method):
+            return self.method_result(func, node, scope, order)
         client = self.client_of_class(func)
         if client is not None:
             return Instance(client)
@@ -346,11 +439,86 @@ class Resolver:
         if isinstance(func, LocalFunc):
             return self.function_result(func.info)
         if isinstance(func, Sym):
+            if func.qualname in clients.HTTP_SESSIONS:
+                return HttpSession(self.keyword_str(node, "base_url", scope, order))
+            if func.qualname in ("json.loads",) and node.args:
+                inner = self.resolve(node.args[0].value, scope, order)
+                if isinstance(inner, CodeExpr) and inner.domain == "body":
+                    return Json(inner.origin, "body")
+                return None
+            module, _, name = func.qualname.rpartition(".")
+            if module in clients.HTTP_MODULES and name in clients.HTTP_METHODS:
+                return self.http_response(HttpSession(None), name, node, scope, order)
             factory = self.config.factories.get(func.qualname)
             if factory is not None:
                 return Instance(self.client_of_name(factory))
             if func.qualname.rsplit(".", 1)[-1] == "raises" and func.qualname.startswith("pytest"):
                 return None
+        return None
+
+    def keyword_str(self, node: cst.Call, keyword: str, scope: Scope, order: int) -> Optional[str]:
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                value = self.resolve(arg.value, scope, order)
+                return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
+        return None
+
+    def method_result(self, method: Method, node: cst.Call, scope: Scope, order: int) -> Any:
+        owner = method.owner
+        if isinstance(owner, HttpSession) and method.name in clients.HTTP_METHODS:
+            return self.http_response(owner, method.name, node, scope, order)
+        if isinstance(owner, Response) and method.name == "json":
+            return Json(owner.origin, "body")
+        if isinstance(owner, Json) and method.name == "get" and node.args:
+            return self.item(owner, node.args[0].value, scope, order)
+        if isinstance(owner, Instance) and owner.client.api1 is not None and owner.client.local is None and method.name == "send":
+            spec = clients.API1_CLASSES[owner.client.api1].methods.get("send")
+            if spec is not None and spec.families:
+                codes = frozenset(int(c) for f in spec.families for c in codes_of_family(f))
+                return Json(ResponseOrigin(codes, None, f"{owner.client.api1}.send()", id(node)), "body")
+        return None
+
+    def http_response(self, session: HttpSession, verb: str, node: cst.Call, scope: Scope, order: int) -> Any:
+        """The response of a request to a BSG host, or ``None``."""
+        url_arg = None
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        index = 1 if verb == "request" else 0
+        if len(positional) > index:
+            url_arg = positional[index].value
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "url":
+                url_arg = arg.value
+        if url_arg is None:
+            return None
+        value = self.resolve(url_arg, scope, order)
+        if not isinstance(value, Const) or not isinstance(value.value, str):
+            return None
+        url = value.value
+        if "://" not in url and session.base:
+            url = session.base.rstrip("/") + "/" + url.lstrip("/")
+        origin = response_origin(url, id(node))
+        return Response(origin) if origin is not None else None
+
+    def item(self, owner: Any, key_node: cst.BaseExpression, scope: Scope, order: int) -> Any:
+        """``owner[key]`` (or ``owner.get(key)``) for parsed BSG bodies."""
+        if not isinstance(owner, Json):
+            return None
+        key = self.resolve(key_node, scope, order)
+        key_value = key.value if isinstance(key, Const) else None
+        origin = owner.origin
+        api1 = isinstance(origin, ResponseOrigin) and origin.codes is not None
+        if owner.part == "errors":
+            return Json(origin, "item")
+        if key_value == "error" and api1 and owner.part in ("body", "result"):
+            return CodeExpr("resp_error", origin)
+        if key_value == "message" and not api1 and owner.part in ("body", "item"):
+            return CodeExpr("message", origin)
+        if owner.part == "body" and key_value == "result" and api1:
+            return Json(origin, "result")
+        if owner.part == "body" and key_value == "errors" and not api1:
+            return Json(origin, "errors")
+        if owner.part == "result" and key_value != "error":
+            return Json(origin, "result")  # one recipient's entry
         return None
 
     def function_result(self, info: FuncInfo) -> Any:
@@ -367,6 +535,12 @@ class Resolver:
 
     # ---- clients ------------------------------------------------------------------
     def client_of_name(self, dotted: str) -> Optional[Client]:
+        canonical2 = clients.canonical_api2(dotted)
+        if canonical2 is not None:
+            name = canonical2.rsplit(".", 1)[1]
+            if name.endswith("Api"):
+                return Client(api2=name)
+            return None
         canonical = clients.canonical_api1(dotted)
         if canonical is not None:
             name = canonical.rsplit(".", 1)[1]
@@ -388,7 +562,7 @@ class Resolver:
                     continue
                 inner = self.client_of_class(base) if not isinstance(base, LocalClass) else self._local_client(base.info, {id(value.info)})
                 if inner is not None:
-                    return Client(api1=inner.api1, wrapper=inner.wrapper, local=value.info)
+                    return Client(api1=inner.api1, wrapper=inner.wrapper, local=value.info, api2=inner.api2)
         return None
 
     def _local_client(self, info: ClassInfo, seen: set) -> Optional[Client]:
@@ -401,7 +575,7 @@ class Resolver:
             else:
                 found = self.client_of_class(base)
             if found is not None:
-                return Client(api1=found.api1, wrapper=found.wrapper, local=info)
+                return Client(api1=found.api1, wrapper=found.wrapper, local=info, api2=found.api2)
         return None
 
     def instance_of_annotation(self, annotation: cst.BaseExpression, scope: Scope, order: int) -> Any:
@@ -491,6 +665,9 @@ class Resolver:
             canonical = clients.canonical_api1(value.qualname)
             if canonical == clients.API1_ERROR:
                 return canonical
+            canonical = clients.canonical_api2(value.qualname)
+            if canonical is not None and not canonical.endswith("Api"):
+                return canonical
             if value.qualname in self.config.error_classes:
                 return value.qualname
         return None
@@ -540,8 +717,11 @@ class Resolver:
             current = current.parent
         return None
 
-    def catches(self, classes: List[Any], kind: str) -> Optional[bool]:
-        """Whether a clause naming ``classes`` catches ``kind``: True, False or None (unknown)."""
+    def catches(self, classes: List[Any], kind: str, subclasses: bool = False) -> Optional[bool]:
+        """Whether a clause naming ``classes`` catches ``kind``: True, False or None (unknown).
+
+        ``subclasses``: naming an API 2.0 subclass counts (``pytest.raises(NotFoundException)``).
+        """
         maybe = False
         for value in classes:
             if value is None:
@@ -549,8 +729,14 @@ class Resolver:
             elif isinstance(value, Builtin):
                 if value.name in clients.BROAD_EXCEPTIONS:
                     return True
-            elif self.error_kind(value) == kind:
-                return True
+            else:
+                named = self.error_kind(value)
+                if named == kind:
+                    return True
+                if kind == clients.API2_ERROR and named is not None and named.startswith(clients.API2_PACKAGE + "."):
+                    short = named.rsplit(".", 1)[1]
+                    if short == clients.API2_BASE_ERROR or (subclasses and short in clients.API2_SUBCLASSES):
+                        return True
         return None if maybe else False
 
     def handler_error(self, handler: HandlerRec) -> Any:
@@ -572,6 +758,9 @@ class Resolver:
         item = rec.node.items[index].item
         if not isinstance(item, cst.Call):
             return None
+        entered = self.resolve(item, rec.scope, rec.order)
+        if isinstance(entered, (HttpSession, Response)):
+            return entered
         func = self.resolve(item.func, rec.scope, rec.order)
         kind = self.raises_kind(item, rec.scope, rec.order)
         if kind is None:
@@ -620,3 +809,22 @@ class Resolver:
             out.append((name, call, classes))
         return out
 
+
+
+def response_origin(url: str, node_id: int) -> Optional[ResponseOrigin]:
+    """What a request to ``url`` can return, when it goes to a BSG host."""
+    rest = url.split("://", 1)[-1]
+    host = rest.split("/", 1)[0].split(":", 1)[0].lower()
+    if host == clients.API2_HOST:
+        return ResponseOrigin(None, tuple(GROUPS), "one-api.bsg.world", node_id)
+    if host != clients.API1_HOST:
+        return None
+    path = rest.split("/", 1)[1] if "/" in rest else ""
+    segments = [p for p in path.split("/") if p]
+    families: Tuple[str, ...] = tuple(f for f in FAMILIES if f != "common")
+    if "rest" in segments:
+        index = segments.index("rest")
+        if index + 1 < len(segments) and segments[index + 1] in clients.REST_SEGMENTS:
+            families = clients.REST_SEGMENTS[segments[index + 1]]
+    codes = frozenset(int(c) for f in ("common",) + families for c in codes_of_family(f))
+    return ResponseOrigin(codes, None, "api.bsg.world", node_id)

@@ -101,7 +101,6 @@ class Analysis:
         self.handled: Dict[int, Handled] = {}  # id(handler or with) -> Handled
         self.guard_nodes: Dict[int, Any] = {}
         self.call_handler: Dict[int, Any] = {}
-        self._raises_cache: Dict[int, List[cst.Raise]] = {}
 
     def report(self, node: cst.CSTNode, code: str, message: str) -> None:
         key = (id(node), code)
@@ -325,31 +324,13 @@ class Analysis:
             self.guard_nodes[id(guard)] = guard
         return handled
 
-    def _handler_raises(self, handler: HandlerRec) -> List[cst.Raise]:
-        cached = self._raises_cache.get(id(handler))
-        if cached is not None:
-            return cached
-        found: List[cst.Raise] = []
-        self._raises_cache[id(handler)] = found
-        todo: List[cst.CSTNode] = list(handler.body)
-        while todo:
-            node = todo.pop()
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                continue
-            if isinstance(node, cst.Raise):
-                if node.exc is None or (isinstance(node.exc, cst.Name) and node.exc.value == handler.name):
-                    found.append(node)
-                continue
-            todo.extend(children(node))
-        return found
+    @staticmethod
+    def reraises(handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]) -> bool:
+        return bool(handler.reraises)
 
-    def reraises(self, handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]) -> bool:
-        return bool(self._handler_raises(handler))
-
-    def reraise_guards(self, handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]) -> Tuple[Any, ...]:
-        for node in self._handler_raises(handler):
-            return raise_guards.get(id(node), ())
-        return ()
+    @staticmethod
+    def reraise_guards(handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]) -> Tuple[Any, ...]:
+        return handler.reraises[0][1] if handler.reraises else ()
 
     # ---- propagation on purpose -----------------------------------------------------
     def covered(self, func: Optional[FuncInfo], kind: str, seen: Optional[Set[int]] = None) -> bool:
@@ -499,6 +480,8 @@ class Analysis:
     # ---- response checks ------------------------------------------------------------
     def check_responses(self) -> None:
         """BSG102/BSG103 for checks of a parsed response's ``"error"`` (or ``"message"``)."""
+        if not self.r.saw_response:
+            return
         for statements, scope in self.facts.blocks:
             targets: List[CodeExpr] = []
             for statement in statements:
@@ -1075,6 +1058,8 @@ class Dispatch:
         return cover, set(cover)
 
     def table_lookup(self, node: cst.CSTNode, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
+        if not self.a.facts.has_tables:
+            return None
         todo: List[cst.CSTNode] = [node]
         while todo:
             item = todo.pop()

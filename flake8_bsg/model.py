@@ -165,6 +165,8 @@ class HandlerRec:
         )
         self.body: List[cst.BaseStatement] = _block_statements(node.body)
         self.order = 0
+        #: Bare ``raise`` / ``raise <name>`` statements in the body, with their guards.
+        self.reraises: List[Tuple[cst.Raise, Tuple[Any, ...]]] = []
 
 
 class TryRec:
@@ -238,6 +240,8 @@ class Facts:
         self.func_of_scope: Dict[int, FuncInfo] = {}
         self.handler_of_node: Dict[int, HandlerRec] = {}
         self.order_of: Dict[int, int] = {}
+        #: Whether a dict literal is bound to a name anywhere (dispatch tables are possible).
+        self.has_tables = False
         #: Blocks holding an ``if`` or ``match`` (candidates for response checks).
         self.blocks: List[Tuple[List[cst.BaseStatement], Scope]] = []
 
@@ -248,6 +252,7 @@ class _Walker:
         self.scope = facts.module_scope
         self.func: Optional[FuncInfo] = None
         self.guards: Tuple[Guard, ...] = ()
+        self.handler: Optional[HandlerRec] = None
         self.order = 0
         self.stack: List[Any] = []
 
@@ -259,8 +264,8 @@ class _Walker:
         order_of = self.facts.order_of
         while stack:
             item = stack.pop()
-            if not isinstance(item, cst.CSTNode):
-                item()
+            if type(item) is tuple:
+                item[0]()
                 continue
             self.order += 1
             order_of[id(item)] = self.order
@@ -273,11 +278,14 @@ class _Walker:
         self.stack.extend(node for node in reversed(nodes) if node is not None)
 
     def later(self, action: Callable[[], None]) -> None:
-        self.stack.append(action)
+        self.stack.append((action,))
 
-    def set_context(self, scope: Scope, func: Optional[FuncInfo], guards: Tuple[Guard, ...]) -> Callable[[], None]:
+    def set_context(self, scope: Scope, func: Optional[FuncInfo], guards: Tuple[Guard, ...], handler: Any = False) -> Callable[[], None]:
+        """An action that restores (or enters) a context; ``handler`` False keeps the current one."""
+        keep = self.handler if handler is False else handler
+
         def action() -> None:
-            self.scope, self.func, self.guards = scope, func, guards
+            self.scope, self.func, self.guards, self.handler = scope, func, guards, keep
 
         return action
 
@@ -347,7 +355,7 @@ class _Walker:
             outer_exprs.append(node.returns.annotation)
         self.later(self.set_context(outer, self.func, self.guards))
         self.push_children([node.body])
-        self.later(self.set_context(inner, info, ()))
+        self.later(self.set_context(inner, info, (), None))
         self.push_children(outer_exprs)
         return False
 
@@ -390,11 +398,17 @@ class _Walker:
                 scope.bind(name, self.order, "del", None)
 
             self.later(unbind)
+            self.later(self.set_context(self.scope, self.func, self.guards))
             self.push_children([node.body])
+            self.later(self.set_context(self.scope, self.func, self.guards, hrec))
             scope.bind(name, self.order, "except", hrec)
             self.push_children([node.type])
             return False
-        return True
+        self.later(self.set_context(self.scope, self.func, self.guards))
+        self.push_children([node.body])
+        self.later(self.set_context(self.scope, self.func, self.guards, hrec))
+        self.push_children([node.type])
+        return False
 
     def on_module(self, node: cst.Module) -> bool:
         self.on_block(node)
@@ -431,6 +445,9 @@ class _Walker:
             targets = [node.target]
             value = None
             kind = "unknown"
+
+        if type(getattr(node, "value", None)) is cst.Dict:
+            self.facts.has_tables = True
 
         def bind() -> None:
             for target in targets:
@@ -503,6 +520,9 @@ class _Walker:
     def on_raise(self, node: cst.Raise) -> bool:
         if self.func is not None:
             self.func.raises.append((node, self.guards, self.order))
+        handler = self.handler
+        if handler is not None and (node.exc is None or (type(node.exc) is cst.Name and node.exc.value == handler.name)):
+            handler.reraises.append((node, self.guards))
         return True
 
     def on_comparison(self, node: cst.Comparison) -> bool:

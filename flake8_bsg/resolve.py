@@ -175,6 +175,9 @@ class Resolver:
         self._names: Dict[Tuple[int, str, int], Any] = {}
         self._active: set = set()
         self._match_of: Dict[int, Any] = {}
+        #: Whether any BSG response (raw HTTP or a ``send`` result) was seen: response checks
+        #: are looked for only then.
+        self.saw_response = False
         for site in facts.matches:
             for case in site.node.cases:
                 pattern = case.pattern
@@ -475,6 +478,7 @@ class Resolver:
             spec = clients.API1_CLASSES[owner.client.api1].methods.get("send")
             if spec is not None and spec.families:
                 codes = frozenset(int(c) for f in spec.families for c in codes_of_family(f))
+                self.saw_response = True
                 return Json(ResponseOrigin(codes, None, f"{owner.client.api1}.send()", id(node)), "body")
         return None
 
@@ -497,7 +501,10 @@ class Resolver:
         if "://" not in url and session.base:
             url = session.base.rstrip("/") + "/" + url.lstrip("/")
         origin = response_origin(url, id(node))
-        return Response(origin) if origin is not None else None
+        if origin is None:
+            return None
+        self.saw_response = True
+        return Response(origin)
 
     def item(self, owner: Any, key_node: cst.BaseExpression, scope: Scope, order: int) -> Any:
         """``owner[key]`` (or ``owner.get(key)``) for parsed BSG bodies."""

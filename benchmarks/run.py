@@ -1,0 +1,171 @@
+"""Benchmark flake8-bsg: every figure is a ratio of medians, measured in one run.
+
+    python benchmarks/run.py [--runs 3]
+
+(a) code without BSG: flake8 with the plugin / flake8 without it (a second virtual
+    environment holding the same flake8), on a ≥30k-line standard-library corpus and on one
+    small file (the editor's case);
+(b) BSG-dense code: the plugin's own CPU time / ``libcst.parse_module`` on the same files;
+(c) growth: time on a 10× longer input / time on the short one (file length, ``elif`` chain,
+    expression terms);
+memory: peak RSS of flake8 with the plugin / without it, on the BSG-dense corpus.
+
+Nothing here gates CI; the README quotes the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Callable, List, Sequence
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import corpus  # noqa: E402
+
+BASELINE = HERE / ".baseline-venv"
+
+
+def baseline_python() -> Path:
+    """A virtual environment with the same flake8, pyflakes and pycodestyle, and no plugin."""
+    python = BASELINE / "bin" / "python"
+    if not python.exists():
+        from importlib.metadata import version
+
+        pins = [f"{name}=={version(name)}" for name in ("flake8", "pyflakes", "pycodestyle", "mccabe")]
+        subprocess.run([sys.executable, "-m", "venv", str(BASELINE)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins], check=True)
+    return python
+
+
+def stdlib_corpus(target: Path, min_lines: int) -> int:
+    """Copy top-level standard-library modules into ``target`` until ``min_lines`` lines."""
+    from flake8_bsg.engine import may_involve_bsg
+    from flake8_bsg.options import Config
+
+    lines = 0
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if may_involve_bsg(text, Config()):
+            continue
+        shutil.copy(path, target / path.name)
+        lines += text.count("\n")
+        if lines >= min_lines:
+            break
+    return lines
+
+
+def flake8_cmd(python: Path | str, paths: Sequence[str]) -> List[str]:
+    return [str(python), "-m", "flake8", "--isolated", "--exit-zero", "-q", *paths]
+
+
+def wall(cmd: Sequence[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def alternating(a: Callable[[], float], b: Callable[[], float], runs: int) -> float:
+    """median(a) / median(b), runs alternating so drift hits both."""
+    times_a: List[float] = []
+    times_b: List[float] = []
+    for _ in range(runs):
+        times_b.append(b())
+        times_a.append(a())
+    return statistics.median(times_a) / statistics.median(times_b)
+
+
+def peak_rss(cmd: Sequence[str]) -> int:
+    """Peak resident memory (KiB) of a command, measured from a fresh parent process."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def cpu_median(action: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.process_time()
+        action()
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
+def plugin_time(sources: Sequence[str], runs: int) -> float:
+    from flake8_bsg.engine import check_source
+    from flake8_bsg.options import Config
+
+    config = Config()
+    return cpu_median(lambda: [check_source(s, "bench.py", config, force=True) for s in sources], runs)
+
+
+def parse_time(sources: Sequence[str], runs: int) -> float:
+    import libcst
+
+    return cpu_median(lambda: [libcst.parse_module(s) for s in sources], runs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each flake8 measurement (default 3)")
+    parser.add_argument("--min-lines", type=int, default=30_000, help="size of the corpus without BSG")
+    args = parser.parse_args(argv)
+    runs = args.runs
+
+    print(f"flake8-bsg benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    base = baseline_python()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        plain = root / "plain"
+        plain.mkdir()
+        lines = stdlib_corpus(plain, args.min_lines)
+        ratio = alternating(lambda: wall(flake8_cmd(sys.executable, [str(plain)])), lambda: wall(flake8_cmd(base, [str(plain)])), runs)
+        print(f"(a) no BSG, {lines} stdlib lines: flake8 with plugin / without = {ratio:.3f}  (target <= 1.02)")
+
+        small = root / "small.py"
+        small.write_text("import os\n\n\ndef cwd() -> str:\n    return os.getcwd()\n", encoding="utf-8")
+        ratio = alternating(lambda: wall(flake8_cmd(sys.executable, [str(small)])), lambda: wall(flake8_cmd(base, [str(small)])), max(runs * 4, 10))
+        print(f"(a) one small file (start-up): with plugin / without = {ratio:.3f}  (target <= 1.03)")
+
+        dense_dir = root / "dense"
+        dense_dir.mkdir()
+        dense_sources = [corpus.dense(30) for _ in range(10)]
+        for index, source in enumerate(dense_sources):
+            (dense_dir / f"service_{index}.py").write_text(source, encoding="utf-8")
+        dense_lines = sum(s.count("\n") for s in dense_sources)
+        ratio = plugin_time(dense_sources, 5) / parse_time(dense_sources, 5)
+        print(f"(b) BSG-dense, {dense_lines} lines: plugin CPU / libcst.parse_module = {ratio:.2f}  (target <= 2, aim 1.5)")
+
+        short, long_ = corpus.dense(40), corpus.dense(400)
+        ratio = plugin_time([long_], 3) / plugin_time([short], 5)
+        print(f"(c) file 10x longer ({short.count(chr(10))} -> {long_.count(chr(10))} lines): time x{ratio:.1f}  (target <= 11)")
+        ratio = plugin_time([corpus.elif_chain(300)], 5) / plugin_time([corpus.elif_chain(30)], 5)
+        print(f"(c) elif chain 30 -> 300 branches: time x{ratio:.1f}  (target <= 11)")
+        ratio = plugin_time([corpus.long_expression(300)], 5) / plugin_time([corpus.long_expression(30)], 5)
+        print(f"(c) expression 30 -> 300 terms: time x{ratio:.1f}  (target <= 11)")
+
+        with_plugin = peak_rss(flake8_cmd(sys.executable, [str(dense_dir)]))
+        without = peak_rss(flake8_cmd(base, [str(dense_dir)]))
+        print(f"memory, BSG-dense corpus: peak RSS with plugin / without = {with_plugin / without:.2f} ({with_plugin // 1024} / {without // 1024} MiB)  (target <= 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

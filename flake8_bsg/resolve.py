@@ -747,6 +747,8 @@ class Resolver:
         return None if maybe else False
 
     def handler_error(self, handler: HandlerRec) -> Any:
+        if isinstance(handler.node, cst.ExceptStarHandler):
+            return None  # ``except* X as group`` binds an ExceptionGroup, not the error
         classes = self.clause_classes(handler.type, handler.scope, handler.order)
         if classes is None:
             return None

@@ -174,6 +174,8 @@ class Resolver:
         self.config = config
         self._names: Dict[Tuple[int, str, int], Any] = {}
         self._active: set = set()
+        self._exprs: Dict[Tuple[int, int], Any] = {}
+        self._parsed: Dict[int, Any] = {}
         self._match_of: Dict[int, Any] = {}
         #: Whether any BSG response (raw HTTP or a ``send`` result) was seen: response checks
         #: are looked for only then.
@@ -278,8 +280,20 @@ class Resolver:
 
     # ---- expressions --------------------------------------------------------------
     def resolve(self, node: Optional[cst.CSTNode], scope: Scope, order: int) -> Any:
+        """The value of an expression; memoised, and unknown when it depends on itself."""
         if node is None:
             return None
+        if type(node) is cst.Name:
+            return self.lookup(node.value, scope, order)
+        key = (id(node), order)
+        memo = self._exprs
+        if key in memo:
+            return memo[key]
+        memo[key] = None  # a value that depends on itself is unknown
+        value = memo[key] = self._resolve(node, scope, order)
+        return value
+
+    def _resolve(self, node: cst.CSTNode, scope: Scope, order: int) -> Any:
         if isinstance(node, cst.Name):
             return self.lookup(node.value, scope, order)
         if isinstance(node, cst.Attribute):
@@ -595,6 +609,8 @@ class Resolver:
             kind = self.error_kind(value)
             if kind is not None:
                 return ErrorObj(kind, None)
+            if isinstance(value, Sym) and value.qualname in clients.HTTP_SESSIONS:
+                return HttpSession(None)
         return None
 
     def _annotation_parts(self, annotation: cst.BaseExpression, scope: Scope, order: int):
@@ -602,12 +618,17 @@ class Resolver:
         while todo:
             expr = todo.pop(0)
             if isinstance(expr, cst.SimpleString):
-                try:
-                    text = expr.evaluated_value
-                    if isinstance(text, str):
-                        todo.append(cst.parse_expression(text))
-                except Exception:
-                    pass
+                parsed = self._parsed.get(id(expr))
+                if parsed is None:
+                    try:
+                        text = expr.evaluated_value
+                        parsed = cst.parse_expression(text) if isinstance(text, str) else False
+                    except Exception:
+                        parsed = False
+                    # kept alive with the string: memos are keyed by node identity
+                    self._parsed[id(expr)] = parsed
+                if parsed is not False:
+                    todo.append(parsed)
                 continue
             if isinstance(expr, cst.Subscript):
                 base = dotted_name(expr.value) or ""

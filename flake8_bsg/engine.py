@@ -11,7 +11,7 @@ import os
 import re
 import sys
 import threading
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from flake8_bsg.options import Config
 
@@ -49,21 +49,20 @@ def package_of(filename: str) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
-def check_source(source: str, filename: str, config: Config, force: bool = False) -> List[Result]:
-    """Diagnostics for one file, sorted by position; never raises."""
-    if not force and not may_involve_bsg(source, config):
-        return []
+def run_deep(action: Callable[[], Any]) -> Any:
+    """Run ``action`` in a thread with a large stack and recursion limit; return what it
+    returned, or the exception (any ``BaseException``) it raised."""
     outcome: List[Any] = []
 
     def work() -> None:
         try:
-            outcome.append(_analyse(source, filename, config))
+            outcome.append(action())
         except BaseException as exc:  # noqa: B902 - LibCST's PanicException derives from BaseException
             outcome.append(exc)
 
     # LibCST builds hundreds of thousands of objects; collecting cycles while it does costs
     # up to half the parse and grows faster than the file. Nothing here makes cycles worth
-    # collecting before the analysis ends, so the collector waits until then.
+    # collecting before the work ends, so the collector waits until then.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     old_limit = sys.getrecursionlimit()
@@ -82,10 +81,19 @@ def check_source(source: str, filename: str, config: Config, force: bool = False
             threading.stack_size(old_size)
         if gc_was_enabled:
             gc.enable()
-    result = outcome[0] if outcome else RuntimeError("the analysis thread ended without a result")
+    if not outcome:
+        return RuntimeError("the analysis thread ended without a result")
+    if isinstance(outcome[0], KeyboardInterrupt):
+        raise outcome[0]
+    return outcome[0]
+
+
+def check_source(source: str, filename: str, config: Config, force: bool = False) -> List[Result]:
+    """Diagnostics for one file, sorted by position; never raises."""
+    if not force and not may_involve_bsg(source, config):
+        return []
+    result = run_deep(lambda: _analyse(source, filename, config))
     if isinstance(result, BaseException):
-        if isinstance(result, KeyboardInterrupt):
-            raise result
         return [(1, 0, f"BSG000 internal error in flake8-bsg ({type(result).__name__}: {_one_line(result)}); please report it with this file")]
     return result
 

@@ -166,27 +166,27 @@ def _suppressed(line: str, code: str) -> bool:
     return any(code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
 
 
+def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The options from flags, else from the configuration files, else the defaults."""
+    from flake8_bsg.options import OPTIONS, build_config
+
+    config_values = _config_values(args.paths)
+    values = []
+    for flag, default, _help in OPTIONS:
+        given = getattr(args, flag[2:].replace("-", "_"))
+        values.append(given if given is not None else config_values.get(flag[2:], default))
+    return build_config(*values)
+
+
 def run_check(args: argparse.Namespace) -> int:
     import ast
 
     from flake8_bsg.engine import check_source, split_lines
-    from flake8_bsg.options import OptionError, build_config
+    from flake8_bsg.options import OptionError
     from flake8_bsg.rules import DEFAULT_OFF
 
-    config_values = _config_values(args.paths)
-
-    def pick(flag: str, given: Optional[str], default: str) -> str:
-        if given is not None:
-            return given
-        return config_values.get(flag, default)
-
     try:
-        config = build_config(
-            pick("bsg-require-codes", args.bsg_require_codes, ""),
-            pick("bsg-clients", args.bsg_clients, ""),
-            pick("bsg-allow-literals", args.bsg_allow_literals, "0"),
-            pick("bsg-test-files", args.bsg_test_files, "test_*.py,*_test.py,conftest.py"),
-        )
+        config = _config(args)
     except OptionError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -219,6 +219,57 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if found else 0
 
 
+def run_fix(args: argparse.Namespace) -> int:
+    """0: nothing to fix; 1: fixed (or, with --diff, would fix); 2: an error."""
+    from flake8_bsg.fix import fix_source, unified_diff
+    from flake8_bsg.options import OptionError
+
+    try:
+        config = _config(args)
+    except OptionError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    changed = False
+    failed = False
+    for path in _python_files(args.paths):
+        try:
+            source = read_source(path)
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+            print(f"{path}: cannot read: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        http_statuses = "BSG204" in args.extend_select.upper()
+        result = fix_source(source, path, config, args.codes_module, http_statuses)
+        if result.error:
+            print(f"{path}: not fixed: {result.error}", file=sys.stderr)
+            failed = failed or not result.error.startswith("form feeds")
+        for line, col, why in result.left:
+            print(f"{path}:{line}:{col + 1}: left alone: {why}", file=sys.stderr)
+        if not result.changed:
+            continue
+        changed = True
+        if args.diff:
+            sys.stdout.write(unified_diff(path, result))
+            continue
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        encoding = "utf-8"
+        try:
+            import io
+
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        except SyntaxError:
+            pass
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        data = result.fixed.encode("utf-8-sig" if bom else encoding)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        print(f"{path}: replaced {len(result.replaced)} literal{'s' if len(result.replaced) != 1 else ''}")
+    if failed:
+        return 2
+    return 1 if changed else 0
+
+
 # ---- main -----------------------------------------------------------------------------------
 
 
@@ -235,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--format", choices=("table", "json", "python"), default="table")
     exp = sub.add_parser("explain", help="print a rule's documentation")
     exp.add_argument("code")
+    fix = sub.add_parser("fix", help="replace magic codes (BSG201, BSG204) by their named constants")
+    fix.add_argument("paths", nargs="+")
+    fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    fix.add_argument("--extend-select", default="", help="BSG204: also replace HTTP statuses by http.HTTPStatus members")
+    fix.add_argument("--codes-module", default="flake8_bsg.codes", help="module to import ErrorCode/ErrorMessage from (e.g. one written by `catalogue --format python`)")
+    for flag, _default, help_text in __import__("flake8_bsg.options", fromlist=["OPTIONS"]).OPTIONS:
+        fix.add_argument(flag, default=None, help=help_text)
     return parser
 
 
@@ -256,5 +314,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     if args.command == "check":
         return run_check(args)
+    if args.command == "fix":
+        return run_fix(args)
     parser.print_help()
     return 2

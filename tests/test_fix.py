@@ -1,0 +1,163 @@
+"""``flake8-bsg fix``: the fixture corpus is fixed, re-linted, compiled and fixed again."""
+
+from __future__ import annotations
+
+import py_compile
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from fixture_runner import FIXTURES, expectations, run_flake8
+from flake8_bsg.fix import fix_source
+from flake8_bsg.options import Config
+
+CLI = [sys.executable, "-m", "flake8_bsg"]
+
+
+def fix(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, "fix", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def fixed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Path, Dict[Tuple[str, ...], List[Path]], str]:
+    root = tmp_path_factory.mktemp("corpus") / "fixtures"
+    shutil.copytree(FIXTURES, root)
+    groups: Dict[Tuple[str, ...], List[Path]] = {}
+    for path in sorted(root.rglob("*.py")):
+        groups.setdefault(tuple(expectations(path)[1]), []).append(path)
+    stderr = ""
+    for options, paths in groups.items():
+        fix_options = [o for o in options if o.startswith("--bsg-") or o.startswith("--extend-select")]
+        proc = fix(*fix_options, *[str(p) for p in paths], cwd=root)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "Traceback" not in proc.stderr
+        stderr += proc.stderr
+    return root, groups, stderr
+
+
+def test_fixed_corpus_compiles(fixed_corpus) -> None:
+    root, _groups, _stderr = fixed_corpus
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)  # the corpus compares with `is 23` on purpose
+        for path in root.rglob("*.py"):
+            py_compile.compile(str(path), doraise=True)
+
+
+def test_fixed_corpus_has_only_the_literals_fix_left_alone(fixed_corpus) -> None:
+    root, groups, stderr = fixed_corpus
+    left = {tuple(line.split(":")[:3]) for line in stderr.splitlines() if ": left alone: " in line}
+    assert left, "the corpus has literals that must not be replaced"
+    remaining = []
+    for options, paths in groups.items():
+        found = run_flake8(paths, list(options))
+        for path in paths:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            for line, col, code, _text in found.get(str(path.resolve()), []):
+                if code not in ("BSG201", "BSG204"):
+                    continue
+                if "noqa" in lines[line - 1]:
+                    continue
+                if (str(path), str(line), str(col)) not in left:
+                    remaining.append(f"{path.relative_to(root)}:{line}:{col} {code}")
+    assert not remaining, remaining
+
+
+def test_fix_is_idempotent_and_leaves_unchanged_files_alone(fixed_corpus) -> None:
+    root, groups, _stderr = fixed_corpus
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*.py")}
+    for options, paths in groups.items():
+        fix_options = [o for o in options if o.startswith("--bsg-") or o.startswith("--extend-select")]
+        proc = fix(*fix_options, *[str(p) for p in paths], cwd=root)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*.py")}
+    assert after == before
+
+
+HEADER = '"""Module docstring."""\nfrom __future__ import annotations\n\nimport logging\n\nfrom bsg_restapi import APIError, SMSAPI\n'
+
+
+def fixed(body: str, **kwargs) -> str:
+    return fix_source(HEADER + body, "m.py", Config(), **kwargs).fixed
+
+
+def test_adds_one_import_after_the_leading_imports() -> None:
+    out = fixed("def f(e: APIError):\n    return e.code == 21 or e.code in (22, 23)\n")
+    assert out == HEADER + "from flake8_bsg.codes import ErrorCode\n" + (
+        "def f(e: APIError):\n    return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER or e.code in (ErrorCode.SMS_NO_EXTERNAL_ID, ErrorCode.SMS_DUPLICATE_ID)\n"
+    )
+
+
+def test_reuses_an_existing_import_or_alias() -> None:
+    body = "import flake8_bsg.codes as bc\n\ndef f(e: APIError):\n    return e.code == 21\n"
+    assert fixed(body).endswith("return e.code == bc.ErrorCode.SMS_INVALID_PHONE_NUMBER\n")
+    body = "from flake8_bsg.codes import ErrorCode as EC\n\ndef f(e: APIError):\n    return e.code == 21\n"
+    out = fixed(body)
+    assert out.endswith("return e.code == EC.SMS_INVALID_PHONE_NUMBER\n") and out.count("import") == 4
+
+
+def test_a_name_already_taken_gets_an_alias() -> None:
+    body = "ErrorCode = 'mine'\n\ndef f(e: APIError):\n    return e.code == 21\n"
+    out = fixed(body)
+    assert "from flake8_bsg.codes import ErrorCode as BsgErrorCode\n" in out
+    assert out.endswith("return e.code == BsgErrorCode.SMS_INVALID_PHONE_NUMBER\n")
+
+
+def test_codes_module_option() -> None:
+    out = fixed("def f(e: APIError):\n    return e.code == 21\n", codes_module="myapp.bsg_codes")
+    assert "from myapp.bsg_codes import ErrorCode\n" in out
+
+
+def test_keeps_formatting_and_parentheses() -> None:
+    body = "def f(e: APIError):\n    return (e.code  ==  ( 21 ))  # why\n"
+    assert fixed(body).endswith("return (e.code  ==  ( ErrorCode.SMS_INVALID_PHONE_NUMBER ))  # why\n")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "def f(e: APIError):\n    return e.code is 21\n",  # never under `is`
+        "def f(e: APIError):\n    return e.code == 21  # noqa: BSG201\n",
+        "def f(e: APIError):\n    return e.code == 21  # noqa\n",
+        "def f(e: APIError):\n    return e.code == 88\n",  # reserved: not a value to name
+        "def f(e: APIError):\n    return e.code == 42\n",  # unknown
+        "def f(e: APIError):\n    return e.code < 21\n",  # a range bound
+    ],
+)
+def test_leaves_literals_it_must_not_replace(body: str) -> None:
+    assert fixed(body) == HEADER + body
+
+
+def test_messages_only_when_exactly_equal() -> None:
+    body = (
+        "import json\nfrom bsg_api import ApiException\n\n"
+        "def f(e: ApiException):\n"
+        "    m = json.loads(e.body)['message']\n"
+        "    return m == 'Tariff not found' or m == 'tariff not found' or m == 'Contact group is not found'\n"
+    )
+    out = fixed(body)
+    assert "m == ErrorMessage.TARIFF_NOT_FOUND or m == 'tariff not found' or m == 'Contact group is not found'" in out
+    assert "from flake8_bsg.codes import ErrorMessage\n" in out
+
+
+def test_http_statuses_only_when_selected() -> None:
+    body = "def f(e: APIError):\n    return e.code == 404\n"
+    assert fixed(body) == HEADER + body
+    out = fixed(body, http_statuses=True)
+    assert out.endswith("return e.code == HTTPStatus.NOT_FOUND\n") and "from http import HTTPStatus\n" in out
+
+
+def test_diff_writes_nothing_and_exit_codes(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(HEADER + "def f(e: APIError):\n    return e.code == 21\n", encoding="utf-8")
+    original = path.read_bytes()
+    proc = fix("--diff", "m.py", cwd=tmp_path)
+    assert proc.returncode == 1 and "+    return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER" in proc.stdout
+    assert path.read_bytes() == original
+    assert fix("m.py", cwd=tmp_path).returncode == 1
+    assert fix("m.py", cwd=tmp_path).returncode == 0
+    assert fix("--bsg-clients=x", "m.py", cwd=tmp_path).returncode == 2

@@ -141,9 +141,10 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        message = " ".join(str(getattr(exc, "message", "") or _one_line(exc)).split())[:200]
-        reason = f"{message} at line {getattr(exc, 'raw_line', '?')}, column {getattr(exc, 'raw_column', '?')}"
-        return [(1, 0, f"BSG000 LibCST cannot parse this file ({reason}); flake8-bsg checked nothing in it (upgrade libcst)")]
+        reason = " ".join(str(getattr(exc, "message", "") or _one_line(exc)).split())
+        if len(reason) > 120:
+            reason = reason[:117].rstrip(" ,") + "..."
+        return [(1, 0, f"BSG000 LibCST cannot parse this file ({reason}); flake8-bsg checked nothing in it")]
     facts = model.collect(module, package_of(filename))
     diags = checks.analyze(facts, config, config.is_test_file(filename))
     if not diags:

@@ -146,7 +146,10 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
             reason = reason[:117].rstrip(" ,") + "..."
         return [(1, 0, f"BSG000 LibCST cannot parse this file ({reason}); flake8-bsg checked nothing in it")]
     facts = model.collect(module, package_of(filename))
-    diags = checks.analyze(facts, config, config.is_test_file(filename))
+    try:
+        diags = checks.analyze(facts, config, config.is_test_file(filename))
+    finally:
+        model.dispose(facts)
     if not diags:
         return []
     positions = node_positions(module, {id(node) for node, _c, _m in diags})

@@ -16,6 +16,7 @@ Nothing here gates CI; the README quotes the output.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import resource
@@ -116,6 +117,27 @@ def plugin_time(sources: Sequence[str], runs: int) -> float:
     return cpu_median(lambda: [check_source(s, "bench.py", config, force=True) for s in sources], runs)
 
 
+def analysis_time(source: str, runs: int) -> float:
+    """The walk and the rules on an already parsed module."""
+    import libcst
+
+    from flake8_bsg import checks, model
+    from flake8_bsg.options import Config
+
+    module = libcst.parse_module(source)
+
+    def analyse() -> None:
+        gc.disable()  # as the plugin runs it
+        try:
+            facts = model.collect(module)
+            checks.analyze(facts, Config(), False)
+            model.dispose(facts)
+        finally:
+            gc.enable()
+
+    return cpu_median(analyse, runs)
+
+
 def parse_time(sources: Sequence[str], runs: int) -> float:
     import libcst
 
@@ -156,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         short, long_ = corpus.dense(40), corpus.dense(400)
         ratio = plugin_time([long_], 3) / plugin_time([short], 5)
         print(f"(c) file 10x longer ({short.count(chr(10))} -> {long_.count(chr(10))} lines): time x{ratio:.1f}  (target <= 11)")
+        ratio = parse_time([long_], 3) / parse_time([short], 5)
+        print(f"    of which libcst.parse_module alone: x{ratio:.1f}; the analysis after the parse: x{analysis_time(long_, 3) / analysis_time(short, 5):.1f}")
         ratio = plugin_time([corpus.elif_chain(300)], 5) / plugin_time([corpus.elif_chain(30)], 5)
         print(f"(c) elif chain 30 -> 300 branches: time x{ratio:.1f}  (target <= 11)")
         ratio = plugin_time([corpus.long_expression(300)], 5) / plugin_time([corpus.long_expression(30)], 5)

@@ -73,7 +73,7 @@ def elif_chain(branches: int) -> str:
 
 def long_expression(terms: int) -> str:
     """A condition of ``terms`` terms joined by ``or``."""
-    condition = " or ".join(f"exc.code == ErrorCode.SMS_INVALID_TEXT" if i % 2 else f"flag_{i}" for i in range(terms))
+    condition = " or ".join("exc.code == ErrorCode.SMS_INVALID_TEXT" if i % 2 else f"flag_{i}" for i in range(terms))
     return HEADER + textwrap.dedent(f"""
 
     def send(message):

@@ -19,7 +19,6 @@ import argparse
 import gc
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess

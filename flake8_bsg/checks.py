@@ -21,21 +21,17 @@ from flake8_bsg.codes import (
     FAMILIES,
     HTTP_ERROR_STATUSES,
     RESERVED_CODES,
-    codes_of_family,
     family_of,
     family_range,
     is_documented,
-    member_of,
     nearest_codes,
     same_description,
 )
 from flake8_bsg.model import CallRec, Facts, FuncInfo, HandlerRec, Scope, Site, WithRec, block_statements, children
 from flake8_bsg.resolve import (
-    Builtin,
     Client,
     CodeExpr,
     Const,
-    ErrorObj,
     Instance,
     LocalClass,
     LocalFunc,
@@ -47,7 +43,7 @@ from flake8_bsg.resolve import (
     Sym,
     Table,
 )
-from flake8_bsg.rules import describe_calls, label, listing, suggestion_for
+from flake8_bsg.rules import describe_calls, label, listing, message, suggestion_for
 
 HTTP = clients.HTTP_ERRORS
 # Every value an API 1.0 code expression is compared against lives in here.
@@ -102,12 +98,15 @@ class Analysis:
         self.guard_nodes: Dict[int, Any] = {}
         self.call_handler: Dict[int, Any] = {}
 
-    def report(self, node: cst.CSTNode, code: str, message: str) -> None:
-        key = (id(node), code)
-        if key in self._seen:
+    def report(self, node: cst.CSTNode, key: str, **fields: object) -> None:
+        """Report message ``key`` of :data:`flake8_bsg.rules.MESSAGES` at ``node`` (once)."""
+        text = message(key, **fields)
+        code = text.split(" ", 1)[0]
+        seen = (id(node), code)
+        if seen in self._seen:
             return
-        self._seen.add(key)
-        self.diags.append((node, code, f"{code} {message}"))
+        self._seen.add(seen)
+        self.diags.append((node, code, text))
 
     # ---- run ----------------------------------------------------------------------
     def run(self) -> List[Diagnostic]:
@@ -423,22 +422,22 @@ class Analysis:
         if not self.is_test_file:
             for call in self.bsg_calls:
                 if self.call_handler.get(id(call.rec)) is None and not self.covered(call.rec.func, call.kind):
-                    self.report(call.rec.node, "BSG101", self.unhandled_message(call))
+                    self.report(call.rec.node, "unhandled", **self.unhandled_fields(call))
         for key, handled in self.handled.items():
             guard = self.guard_nodes[key]
             if isinstance(guard, HandlerRec):
                 if is_noop_body(guard.body):
-                    self.report(guard.node, "BSG104", f"the {short(handled.kinds)} of {describe_calls(handled.calls)} is swallowed: this handler does nothing; log it, re-raise it or handle its codes")
+                    self.report(guard.node, "swallowed", error=short(handled.kinds), calls=describe_calls(handled.calls))
                 self.check_dispatch(guard, handled)
             elif isinstance(guard, WithRec):
                 if any(name == "suppress" for name, _c, _k in self.r.guard_kind(guard)):
-                    self.report(guard.node, "BSG104", f"suppress() swallows the {short(handled.kinds)} of {describe_calls(handled.calls)}; catch it and log, retry or report it instead")
+                    self.report(guard.node, "suppressed", error=short(handled.kinds), calls=describe_calls(handled.calls))
 
-    def unhandled_message(self, call: BsgCall) -> str:
+    def unhandled_fields(self, call: BsgCall) -> Dict[str, str]:
         error = call.kind.rsplit(".", 1)[-1]
         if call.kind == clients.API2_ERROR:
             groups = f"{', '.join(call.families)} messages" if call.families else "uncatalogued messages"
-            return f"{call.name} can fail with BSG API 2.0 errors ({groups}, HTTP statuses) and no enclosing handler catches {error}; wrap it in try/except {error} and handle the failure"
+            return {"call": call.name, "what": f"BSG API 2.0 errors ({groups}, HTTP statuses)", "error": error}
         if call.local:
             codes = ", ".join(label(c) for c in call.local)
             what = f"BSG error code {codes}" if len(call.local) == 1 else f"BSG error codes {codes}"
@@ -448,7 +447,7 @@ class Analysis:
                 low, high = family_range(family)
                 parts.append(f"{family} {low}–{high}")
             what = f"BSG error codes ({', '.join(parts)})"
-        return f"{call.name} can fail with {what} and no enclosing handler catches {error}; wrap it in try/except {error} and handle the failure"
+        return {"call": call.name, "what": what, "error": error}
 
     # ---- dispatch -------------------------------------------------------------------
     def check_dispatch(self, handler: HandlerRec, handled: Handled) -> None:
@@ -472,10 +471,13 @@ class Analysis:
             dropped = [i for i in producible if not _covers(covered, i)]
             if dropped:
                 shown = dropped if what == "codes" else [ErrorMessage[name].value for name in dropped]
-                self.report(at, "BSG102", f"this {'handler' if after_counts else 'check'} of {describe_calls(calls)} drops BSG {what} {listing(shown)}; handle them or add a fallback (else, case _, or a final statement)")
-        missing = [c for c in required if c not in named]
+                self.report(at, "dropped", subject=f"handler of {describe_calls(calls)}", what=what, values=listing(shown), fallback="else, case _, or a final statement")
+        self.report_required(at, f"handler of {describe_calls(calls)}", [c for c in required if c not in named])
+
+    def report_required(self, at: cst.CSTNode, subject: str, missing: List[object]) -> None:
         if missing:
-            self.report(at, "BSG103", f"this {'handler' if after_counts else 'check'} of {describe_calls(calls)} does not name required code{'s' if len(missing) > 1 else ''} {listing(missing)}; handle {'them' if len(missing) > 1 else 'it'} explicitly (--bsg-require-codes)")
+            many = len(missing) > 1
+            self.report(at, "required", subject=subject, codes=("codes " if many else "code ") + listing(missing), them="them" if many else "it")
 
     # ---- response checks ------------------------------------------------------------
     def check_responses(self) -> None:
@@ -551,10 +553,8 @@ class Analysis:
             dropped = [i for i in producible if i not in covered]
             if dropped:
                 shown = dropped if domain == "codes" else [ErrorMessage[name].value for name in dropped]
-                self.report(first, "BSG102", f"this check of the {origin.call} response drops BSG {'codes' if domain == 'codes' else 'messages'} {listing(shown)}; handle them or add a fallback (else, or a success branch that returns)")
-        missing = [c for c in required if c not in named]
-        if missing:
-            self.report(first, "BSG103", f"this check of the {origin.call} response does not name required code{'s' if len(missing) > 1 else ''} {listing(missing)}; handle {'them' if len(missing) > 1 else 'it'} explicitly (--bsg-require-codes)")
+                self.report(first, "dropped", subject=f"check of the {origin.call} response", what="codes" if domain == "codes" else "messages", values=listing(shown), fallback="else, or a success branch that returns")
+        self.report_required(first, f"check of the {origin.call} response", [c for c in required if c not in named])
 
     # ---- value rules ----------------------------------------------------------------
     def code_expr(self, node: cst.CSTNode, scope: Scope, order: int) -> Optional[CodeExpr]:
@@ -605,36 +605,36 @@ class Analysis:
         http_domain = {"api1": HTTP_SET, "status": HTTP_STATUS_SET, "resp_error": frozenset()}[expr.domain]
         if literal and value not in self.config.allow_literals:
             if value in http_domain:
-                self.report(node, "BSG204", f"HTTP status {value} compared as a bare number; use {_http_name(value)}")
+                self.report(node, "magic_status", value=value, name=_http_name(value))
             else:
                 hint = suggestion_for(value) if value not in RESERVED_CODES and expr.domain != "status" else None
                 what = "HTTP status" if expr.domain == "status" else "BSG code"
-                self.report(node, "BSG201", f"magic {what} {value} compared with {_what(expr)}; " + (f"use {hint}" if hint else "use a named constant"))
+                self.report(node, "magic", what=what, value=value, expr=_what(expr), hint=f"use {hint}" if hint else "use a named constant")
         if expr.domain == "status":
             if value != 0 and value not in HTTP_STATUS_SET:
-                self.report(node, "BSG202", f"{value} is not an HTTP status, so ApiException.status never holds it (it holds 0 or 100–599); compare with the message instead")
+                self.report(node, "not_a_status", value=value)
             return
         if value in RESERVED_CODES:
-            self.report(node, "BSG301", f"{value} is reserved for future use and never returned by BSG; remove it or use the documented code meant")
+            self.report(node, "reserved", value=value)
             return
         if not is_documented(value) and value not in http_domain:
             if expr.domain == "resp_error" and value in HTTP_STATUS_SET:
-                self.report(node, "BSG202", f'{value} is an HTTP status, not a BSG error code: a response\'s "error" holds documented codes only; compare the response\'s status_code instead')
+                self.report(node, "status_as_error", value=value)
                 return
             near = nearest_codes(value)
             hint = " or ".join(label(int(m)) for m in near)
-            self.report(node, "BSG202", f"{value} is not a documented BSG error code; did you mean {hint}?")
+            self.report(node, "unknown_code", value=value, hint=hint)
             return
         if calls is not None and is_documented(value):
             if value == 0:
                 if expr.domain == "api1":
-                    self.report(node, "BSG203", "0 NO_ERROR is never carried by a raised BSG error; remove the comparison")
+                    self.report(node, "no_error")
             elif value not in calls:
                 same = same_description(value, [c for c in calls if isinstance(c, int)])
                 families = sorted({family_of(c) for c in calls if isinstance(c, int) and c and family_of(c)}, key=FAMILIES.index)
                 hint = f"; did you mean {label(int(same[0]))}, the same error in the guarded family?" if same else "; remove it or guard the call that can produce it"
                 source = f"the {expr.origin.call} response" if isinstance(expr.origin, ResponseOrigin) else "the guarded calls"
-                self.report(node, "BSG203", f"{label(value)} cannot come from {source} (they produce {', '.join(families)} codes){hint}")
+                self.report(node, "impossible_code", value=label(value), source=source, families=", ".join(families), hint=hint)
 
     def judge_message(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]]) -> None:
         if not isinstance(value, str):
@@ -644,17 +644,17 @@ class Analysis:
         matches = {member.name} if member is not None else (messages_containing(value) if substring else set())
         if literal:
             hint = f"use ErrorMessage.{member.name}" if member is not None else "use a named constant"
-            self.report(node, "BSG201", f"magic BSG message {value!r} compared with {_what(expr)}; {hint}")
+            self.report(node, "magic", what="BSG message", value=repr(value), expr=_what(expr), hint=hint)
         catalogued = calls is None or UNCATALOGUED not in calls
         if not matches:
             if catalogued:
                 near = close_messages(value)
                 hint = f"; did you mean {' or '.join(repr(m.value) for m in near)}?" if near else ""
-                self.report(node, "BSG202", f"{value!r} is not a documented BSG API 2.0 error message{hint}")
+                self.report(node, "unknown_message", value=value, hint=hint)
             return
         if calls is not None and catalogued and not (matches & calls):
             groups = [g for g in GROUPS if {m.name for m in messages_of_group(g)} <= calls]
-            self.report(node, "BSG203", f"{value!r} cannot come from the guarded calls (they produce {', '.join(groups)} messages); remove it or guard the call that can produce it")
+            self.report(node, "impossible_message", value=value, groups=", ".join(groups))
 
     def check_values(self) -> None:
         for site in self.facts.comparisons:
@@ -727,7 +727,7 @@ class Analysis:
             return
         for value, report_at, _literal in self.operand_values(arg, rec.scope, rec.order):
             if isinstance(value, int) and not isinstance(value, bool) and value in RESERVED_CODES:
-                self.report(report_at, "BSG301", f"{value} is reserved for future use and never returned by BSG; remove it or use the documented code meant")
+                self.report(report_at, "reserved", value=value)
 
 
 # ---- dispatch coverage ------------------------------------------------------------------

@@ -6,10 +6,9 @@ import argparse
 import configparser
 import json
 import os
-import re
 import sys
 import tokenize
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Dict, Iterable, Iterator, Optional, Sequence
 
 from flake8_bsg import __version__
 from flake8_bsg.codes import GROUPS, MESSAGE_ALIASES, RESERVED_CODES, ErrorCode, ErrorMessage
@@ -101,9 +100,6 @@ def explain(code: str) -> Optional[str]:
 
 # ---- check ----------------------------------------------------------------------------------
 
-_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+[A-Z][0-9]+)*))?", re.I)
-
-
 def _config_values(paths: Sequence[str]) -> Dict[str, str]:
     """``[flake8]`` from setup.cfg/tox.ini/.flake8 and ``[tool.flake8-bsg]`` from pyproject.toml."""
     values: Dict[str, str] = {}
@@ -156,16 +152,6 @@ def read_source(path: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _suppressed(line: str, code: str) -> bool:
-    match = _NOQA.search(line)
-    if match is None:
-        return False
-    codes = match.group("codes")
-    if not codes:
-        return True
-    return any(code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
-
-
 def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The options from flags, else from the configuration files, else the defaults."""
     from flake8_bsg.options import OPTIONS, build_config
@@ -181,7 +167,7 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def run_check(args: argparse.Namespace) -> int:
     import ast
 
-    from flake8_bsg.engine import check_source, split_lines
+    from flake8_bsg.engine import check_source, noqa_covers, split_lines
     from flake8_bsg.options import OptionError
     from flake8_bsg.rules import DEFAULT_OFF
 
@@ -212,7 +198,7 @@ def run_check(args: argparse.Namespace) -> int:
             if code in DEFAULT_OFF and code not in enabled_extra:
                 continue
             text = lines[line - 1] if 0 < line <= len(lines) else ""
-            if _suppressed(text, code):
+            if noqa_covers(text, code):
                 continue
             print(f"{path}:{line}:{col + 1}: {message}")
             found += 1

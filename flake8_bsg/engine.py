@@ -14,6 +14,7 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from flake8_bsg.options import Config
+from flake8_bsg.rules import message
 
 Result = Tuple[int, int, str]
 
@@ -94,7 +95,7 @@ def check_source(source: str, filename: str, config: Config, force: bool = False
         return []
     result = run_deep(lambda: _analyse(source, filename, config))
     if isinstance(result, BaseException):
-        return [(1, 0, f"BSG000 internal error in flake8-bsg ({type(result).__name__}: {_one_line(result)}); please report it with this file")]
+        return [(1, 0, message("internal", error=f"{type(result).__name__}: {_one_line(result)}"))]
     return result
 
 
@@ -109,6 +110,18 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 def split_lines(source: str) -> List[str]:
     """Lines as Python counts them (``str.splitlines`` also splits at form feeds), ends kept."""
     return _LINE.findall(source)
+
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
+
+
+def noqa_covers(line: str, code: str) -> bool:
+    """Whether a ``# noqa`` comment on ``line`` silences ``code`` (as flake8 reads it)."""
+    match = _NOQA.search(line)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    return not codes or any(code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
 
 
 def strip_form_feeds(source: str) -> Tuple[str, Dict[int, int]]:
@@ -144,7 +157,7 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
         reason = " ".join(str(getattr(exc, "message", "") or _one_line(exc)).split())
         if len(reason) > 120:
             reason = reason[:117].rstrip(" ,") + "..."
-        return [(1, 0, f"BSG000 LibCST cannot parse this file ({reason}); flake8-bsg checked nothing in it")]
+        return [(1, 0, message("unparsable", reason=reason))]
     facts = model.collect(module, package_of(filename))
     try:
         diags = checks.analyze(facts, config, config.is_test_file(filename))
@@ -154,9 +167,9 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
         return []
     positions = node_positions(module, {id(node) for node, _c, _m in diags})
     results = []
-    for node, _code, message in diags:
+    for node, _code, text in diags:
         line, col = positions.get(id(node), (1, 0))
-        results.append((line, col + shifted.get(line, 0), message))
+        results.append((line, col + shifted.get(line, 0), text))
     results.sort(key=lambda r: (r[0], r[1], r[2]))
     return results
 

@@ -11,7 +11,6 @@ code), and never on a line whose ``# noqa`` covers the rule.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -19,12 +18,11 @@ import libcst as cst
 
 from flake8_bsg import checks, model
 from flake8_bsg.codes import ErrorMessage, lookup_message, member_of
-from flake8_bsg.engine import package_of, run_deep, split_lines, strip_form_feeds
+from flake8_bsg.engine import noqa_covers, package_of, run_deep, split_lines, strip_form_feeds
 from flake8_bsg.options import Config
 from flake8_bsg.positions import node_positions
 
 FIXABLE = ("BSG201", "BSG204")
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 
 
 @dataclass
@@ -41,14 +39,6 @@ class FileFix:
     @property
     def changed(self) -> bool:
         return self.fixed != self.source
-
-
-def _noqa_covers(line: str, code: str) -> bool:
-    match = _NOQA.search(line)
-    if match is None:
-        return False
-    codes = match.group("codes")
-    return not codes or any(code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
 
 
 def _eligible_literals(facts: model.Facts) -> Set[int]:
@@ -281,7 +271,7 @@ def _fix(source: str, filename: str, config: Config, codes_module: str, fixable_
         if codes - set(FIXABLE):
             result.left.append((line, col, f"{old}: also {', '.join(sorted(codes - set(FIXABLE)))}; not a value to name"))
             continue
-        if _noqa_covers(text, code):
+        if noqa_covers(text, code):
             continue
         if key not in eligible:
             result.left.append((line, col, f"{old}: not under ==, !=, in, not in, case or a table key"))
@@ -300,18 +290,18 @@ def _fix(source: str, filename: str, config: Config, codes_module: str, fixable_
     fixed = module.visit(_Replace(replacements, imports))
     result.fixed = fixed.code
     # columns after a replacement on the same line move by the difference in length
-    growth = sorted((l, c, len(n) - len(o)) for l, c, o, n in result.replaced)
+    growth = sorted((line, c, len(n) - len(o)) for line, c, o, n in result.replaced)
 
     def moved(line: int, col: int) -> int:
-        return col + sum(d for l, c, d in growth if l == line and c < col)
+        return col + sum(d for at, c, d in growth if at == line and c < col)
 
-    result.replaced = [(l, moved(l, c), o, n) for l, c, o, n in result.replaced]
-    result.left = [(l, moved(l, c), w) for l, c, w in result.left]
+    result.replaced = [(line, moved(line, c), o, n) for line, c, o, n in result.replaced]
+    result.left = [(line, moved(line, c), w) for line, c, w in result.left]
     if imports and anchor is not None:
         # positions are reported in the fixed file: lines after the new imports move down
         first = positions[id(anchor)][0]
-        result.replaced = [(l + len(imports) if l >= first else l, c, o, n) for l, c, o, n in result.replaced]
-        result.left = [(l + len(imports) if l >= first else l, c, w) for l, c, w in result.left]
+        result.replaced = [(line + len(imports) if line >= first else line, c, o, n) for line, c, o, n in result.replaced]
+        result.left = [(line + len(imports) if line >= first else line, c, w) for line, c, w in result.left]
     result.replaced.sort()
     result.left.sort()
     return result

@@ -45,6 +45,8 @@ class Plugin:
         try:
             results: List[Tuple[int, int, str]] = check_lines(self.lines, self.filename, self.config)
         except Exception as exc:  # the engine never raises; this is the last line of defence
-            results = [(1, 0, f"BSG000 internal error in flake8-bsg ({type(exc).__name__}); please report it with this file")]
-        for line, col, message in results:
-            yield line, col, message, type(self)
+            from flake8_bsg.rules import message
+
+            results = [(1, 0, message("internal", error=type(exc).__name__))]
+        for line, col, text in results:
+            yield line, col, text, type(self)

@@ -840,7 +840,6 @@ class Resolver:
         return out
 
 
-
 def response_origin(url: str, node_id: int) -> Optional[ResponseOrigin]:
     """What a request to ``url`` can return, when it goes to a BSG host."""
     rest = url.split("://", 1)[-1]

@@ -129,6 +129,32 @@ RULES: Dict[str, Rule] = {
 
 DEFAULT_OFF = tuple(code for code, rule in RULES.items() if rule.default_off)
 
+#: Every message, one template each: the code, the thing at fault, what to do instead.
+MESSAGES: Dict[str, str] = {
+    "unparsable": "BSG000 LibCST cannot parse this file ({reason}); flake8-bsg checked nothing in it",
+    "internal": "BSG000 internal error in flake8-bsg ({error}); please report it with this file",
+    "unhandled": "BSG101 {call} can fail with {what} and no enclosing handler catches {error}; wrap it in try/except {error} and handle the failure",
+    "dropped": "BSG102 this {subject} drops BSG {what} {values}; handle them or add a fallback ({fallback})",
+    "required": "BSG103 this {subject} does not name required {codes}; handle {them} explicitly (--bsg-require-codes)",
+    "swallowed": "BSG104 the {error} of {calls} is swallowed: this handler does nothing; log it, re-raise it or handle its codes",
+    "suppressed": "BSG104 suppress() swallows the {error} of {calls}; catch it and log, retry or report it instead",
+    "magic": "BSG201 magic {what} {value} compared with {expr}; {hint}",
+    "unknown_code": "BSG202 {value} is not a documented BSG error code; did you mean {hint}?",
+    "status_as_error": 'BSG202 {value} is an HTTP status, not a BSG error code: a response\'s "error" holds documented codes only; compare the response\'s status_code instead',
+    "not_a_status": "BSG202 {value} is not an HTTP status, so ApiException.status never holds it (it holds 0 or 100–599); compare with the message instead",
+    "unknown_message": "BSG202 {value!r} is not a documented BSG API 2.0 error message{hint}",
+    "no_error": "BSG203 0 NO_ERROR is never carried by a raised BSG error; remove the comparison",
+    "impossible_code": "BSG203 {value} cannot come from {source} (they produce {families} codes){hint}",
+    "impossible_message": "BSG203 {value!r} cannot come from the guarded calls (they produce {groups} messages); remove it or guard the call that can produce it",
+    "magic_status": "BSG204 HTTP status {value} compared as a bare number; use {name}",
+    "reserved": "BSG301 {value} is reserved for future use and never returned by BSG; remove it or use the documented code meant",
+}
+
+
+def message(key: str, **fields: object) -> str:
+    """The text of message ``key`` (it starts with its rule's code)."""
+    return MESSAGES[key].format(**fields)
+
 
 def _code_label(value: int) -> str:
     member = member_of(value)

@@ -59,3 +59,16 @@ def test_catalogue_python_is_a_standalone_module(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["59", "True", "True", "[88,", "89]"]
+
+
+def test_every_message_belongs_to_a_rule_and_every_rule_has_one() -> None:
+    from flake8_bsg.rules import MESSAGES
+
+    codes = {text.split(" ", 1)[0] for text in MESSAGES.values()}
+    assert codes <= set(RULES), codes - set(RULES)
+    assert set(RULES) <= codes, set(RULES) - codes
+
+
+def test_the_project_lints_clean_with_flake8() -> None:
+    proc = subprocess.run([sys.executable, "-m", "flake8", "flake8_bsg", "tests", "benchmarks"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

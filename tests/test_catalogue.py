@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,9 @@ def test_helpers() -> None:
     assert codes.close_messages("Tarif not found")[0] is ErrorMessage.TARIFF_NOT_FOUND
 
 
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="sys.stdlib_module_names is new in 3.10")
 def test_codes_module_needs_only_the_standard_library() -> None:
     import ast
-    import sys
 
     tree = ast.parse(Path(codes.__file__).read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}

@@ -721,7 +721,9 @@ class Analysis:
                 for index, a in enumerate(node.args):
                     if (a.keyword is not None and a.keyword.value == "code") or (a.keyword is None and index == 0):
                         arg = a.value
-            elif last == "ErrorCode" and node.args:
+            elif last == "ErrorCode" and node.args and "bsg" in func.qualname.rsplit(".", 1)[0]:
+                # the catalogue's ErrorCode (or a copy written by `catalogue --format python`
+                # into a module whose path names bsg), not any project's own ErrorCode enum
                 arg = node.args[0].value
         if arg is None:
             return

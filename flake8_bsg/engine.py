@@ -19,7 +19,7 @@ from flake8_bsg.rules import message
 Result = Tuple[int, int, str]
 
 #: Words one of which a file must contain for BSG code to be possible in it.
-TRIGGERS: Tuple[str, ...] = ("bsg_restapi", "bsg_api", "bsg.world", "ErrorCode")
+TRIGGERS: Tuple[str, ...] = ("bsg_restapi", "bsg_api", "bsg.world", "flake8_bsg")
 
 _STACK_SIZE = 512 * 1024 * 1024
 _RECURSION_LIMIT = 200_000

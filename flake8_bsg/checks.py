@@ -471,7 +471,7 @@ class Analysis:
             dropped = [i for i in producible if not _covers(covered, i)]
             if dropped:
                 shown = dropped if what == "codes" else [ErrorMessage[name].value for name in dropped]
-                self.report(at, "dropped", subject=f"handler of {describe_calls(calls)}", what=what, values=listing(shown), fallback="else, case _, or a final statement")
+                self.report(at, "dropped", subject=f"handler of {describe_calls(calls)}", count=len(shown), what=what if len(shown) > 1 else what[:-1], values=listing(shown), fallback="else, case _, or a final statement")
         self.report_required(at, f"handler of {describe_calls(calls)}", [c for c in required if c not in named])
 
     def report_required(self, at: cst.CSTNode, subject: str, missing: List[object]) -> None:
@@ -553,7 +553,7 @@ class Analysis:
             dropped = [i for i in producible if i not in covered]
             if dropped:
                 shown = dropped if domain == "codes" else [ErrorMessage[name].value for name in dropped]
-                self.report(first, "dropped", subject=f"check of the {origin.call} response", what="codes" if domain == "codes" else "messages", values=listing(shown), fallback="else, or a success branch that returns")
+                self.report(first, "dropped", subject=f"check of the {origin.call} response", count=len(shown), what=("codes" if domain == "codes" else "messages")[: None if len(shown) > 1 else -1], values=listing(shown), fallback="else, or a success branch that returns")
         self.report_required(first, f"check of the {origin.call} response", [c for c in required if c not in named])
 
     # ---- value rules ----------------------------------------------------------------

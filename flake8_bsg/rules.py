@@ -134,7 +134,7 @@ MESSAGES: Dict[str, str] = {
     "unparsable": "BSG000 LibCST cannot parse this file ({reason}); flake8-bsg checked nothing in it",
     "internal": "BSG000 internal error in flake8-bsg ({error}); please report it with this file",
     "unhandled": "BSG101 {call} can fail with {what} and no enclosing handler catches {error}; wrap it in try/except {error} and handle the failure",
-    "dropped": "BSG102 this {subject} drops BSG {what} {values}; handle them or add a fallback ({fallback})",
+    "dropped": "BSG102 this {subject} drops {count} BSG {what}: {values}; handle them or add a fallback ({fallback})",
     "required": "BSG103 this {subject} does not name required {codes}; handle {them} explicitly (--bsg-require-codes)",
     "swallowed": "BSG104 the {error} of {calls} is swallowed: this handler does nothing; log it, re-raise it or handle its codes",
     "suppressed": "BSG104 suppress() swallows the {error} of {calls}; catch it and log, retry or report it instead",

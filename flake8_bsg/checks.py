@@ -553,7 +553,16 @@ class Analysis:
             dropped = [i for i in producible if i not in covered]
             if dropped:
                 shown = dropped if domain == "codes" else [ErrorMessage[name].value for name in dropped]
-                self.report(first, "dropped", subject=f"check of the {origin.call} response", count=len(shown), what=("codes" if domain == "codes" else "messages")[: None if len(shown) > 1 else -1], values=listing(shown), fallback="else, or a success branch that returns")
+                what = "codes" if domain == "codes" else "messages"
+                self.report(
+                    first,
+                    "dropped",
+                    subject=f"check of the {origin.call} response",
+                    count=len(shown),
+                    what=what if len(shown) > 1 else what[:-1],
+                    values=listing(shown),
+                    fallback="else, or a success branch that returns",
+                )
         self.report_required(first, f"check of the {origin.call} response", [c for c in required if c not in named])
 
     # ---- value rules ----------------------------------------------------------------

@@ -128,6 +128,10 @@ class Analysis:
             target = self.local_target(func)
             if target is not None:
                 self.local_calls.append((rec, target))
+            elif func is None and isinstance(rec.node.func, cst.Name):
+                # a helper defined more than once (in the branches of an `if`): it may be any of them
+                for info in self.r.def_targets(rec.node.func.value, rec.scope):
+                    self.local_calls.append((rec, info))
         # a broad clause binds a code expression when its try guards a BSG call
         for call in self.bsg_calls:
             for kind, guard in reversed(call.rec.guards):
@@ -391,7 +395,7 @@ class Analysis:
                     classes = self.r.clause_classes(arg.value, func.outer, 0) or []
                     if self.r.catches(classes, kind):
                         return True
-                if arg.keyword.value == "retry" and isinstance(arg.value, cst.Call):
+                if arg.keyword.value == "retry":
                     for call in self._retry_predicates(arg.value):
                         classes: List[Any] = []
                         for inner in call.args:
@@ -466,12 +470,10 @@ class Analysis:
     def judge_dispatch(self, dispatch: "Dispatch", body: List[cst.BaseStatement], at: cst.CSTNode, producible: List[object], required: List[object], calls: List[str], after_counts: bool) -> None:
         """BSG102/BSG103 for the dispatch on one code expression in ``body``."""
         covered, named, fallback, found = dispatch.block(body, dispatch.universe)
-        what = "codes" if dispatch.domain == "codes" else "messages"
         if found and not fallback:
             dropped = [i for i in producible if not _covers(covered, i)]
             if dropped:
-                shown = dropped if what == "codes" else [ErrorMessage[name].value for name in dropped]
-                self.report(at, "dropped", subject=f"handler of {describe_calls(calls)}", count=len(shown), what=what if len(shown) > 1 else what[:-1], values=listing(shown), fallback="else, case _, or a final statement")
+                self.report(at, "dropped", subject=f"handler of {describe_calls(calls)}", dropped=describe_dropped(dropped), fallback="else, case _, or a final statement")
         self.report_required(at, f"handler of {describe_calls(calls)}", [c for c in required if c not in named])
 
     def report_required(self, at: cst.CSTNode, subject: str, missing: List[object]) -> None:
@@ -540,7 +542,10 @@ class Analysis:
                 fallback = fallback or fb
         if first is None:
             return
-        if after and dispatch.zero_exits:
+        if after and (dispatch.zero_exits or (domain == "messages" and _exits(statements, raising=True))):
+            # what follows a code check is the success path unless success left the block; a
+            # message check has no success value: what follows it handles the rest only when it
+            # treats reaching it as a failure (the block ends in `raise`)
             fallback = True
         if domain == "codes":
             producible: List[object] = sorted(c for c in (origin.codes or ()) if c)
@@ -552,16 +557,12 @@ class Analysis:
         if not fallback:
             dropped = [i for i in producible if i not in covered]
             if dropped:
-                shown = dropped if domain == "codes" else [ErrorMessage[name].value for name in dropped]
-                what = "codes" if domain == "codes" else "messages"
                 self.report(
                     first,
                     "dropped",
                     subject=f"check of the {origin.call} response",
-                    count=len(shown),
-                    what=what if len(shown) > 1 else what[:-1],
-                    values=listing(shown),
-                    fallback="else, or a success branch that returns",
+                    dropped=describe_dropped(dropped),
+                    fallback="else, or a success branch that returns" if domain == "codes" else "else, or a raise after the check",
                 )
         self.report_required(first, f"check of the {origin.call} response", [c for c in required if c not in named])
 
@@ -604,10 +605,10 @@ class Analysis:
             return [(value.value, node, False)]
         return []
 
-    def judge(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]]) -> None:
+    def judge(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]], bound: bool = False, substring: bool = False) -> None:
         """The value rules for one value compared with (or matched against) a code expression."""
         if expr.domain in ("message", "body"):
-            self.judge_message(value, node, literal, expr, calls)
+            self.judge_message(value, node, literal, expr, calls, substring or expr.domain == "body")
             return
         if isinstance(value, bool) or not isinstance(value, int):
             return
@@ -619,6 +620,8 @@ class Analysis:
                 hint = suggestion_for(value) if value not in RESERVED_CODES and expr.domain != "status" else None
                 what = "HTTP status" if expr.domain == "status" else "BSG code"
                 self.report(node, "magic", what=what, value=value, expr=_what(expr), hint=f"use {hint}" if hint else "use a named constant")
+        if bound:
+            return
         if expr.domain == "status":
             if value != 0 and value not in HTTP_STATUS_SET:
                 self.report(node, "not_a_status", value=value)
@@ -645,10 +648,9 @@ class Analysis:
                 source = f"the {expr.origin.call} response" if isinstance(expr.origin, ResponseOrigin) else "the guarded calls"
                 self.report(node, "impossible_code", value=label(value), source=source, families=", ".join(families), hint=hint)
 
-    def judge_message(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]]) -> None:
+    def judge_message(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]], substring: bool) -> None:
         if not isinstance(value, str):
             return
-        substring = expr.domain == "body"
         member = lookup_message(value)
         matches = {member.name} if member is not None else (messages_containing(value) if substring else set())
         if literal:
@@ -686,15 +688,29 @@ class Analysis:
         left = node.left
         for target in node.comparisons:
             right = target.comparator
-            for expr_node, other in ((left, right), (right, left)):
+            op = target.operator
+            for expr_node, other, code_on_right in ((left, right, False), (right, left, True)):
                 expr = self.code_expr(expr_node, site.scope, site.order)
                 if expr is None:
                     continue
                 calls = self.producible(expr)
+                # a range bound is a magic number, not a claim that the value occurs
+                bound = isinstance(op, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual))
+                substring = code_on_right and isinstance(op, (cst.In, cst.NotIn))
                 for value, report_at, literal in self.operand_values(other, site.scope, site.order):
-                    self.judge(value, report_at, literal, expr, calls)
+                    self.judge(value, report_at, literal, expr, calls, bound=bound, substring=substring)
+                    if bound and calls is not None and expr.domain in ("api1", "resp_error") and is_documented(value) and value and not self.range_meets(node, expr, site, calls):
+                        self.report(report_at, "impossible_range", value=label(value), families=", ".join(_families(calls)))
                 break
             left = right
+
+    def range_meets(self, node: cst.Comparison, expr: CodeExpr, site: Site, calls: Set[object]) -> bool:
+        """Whether the codes a chained range comparison admits include one the calls produce."""
+        dispatch = Dispatch(self, site.scope, site.order, lambda e: e == expr, "codes")
+        cover, _named = dispatch.comparison(node)
+        if cover is UNKNOWN or cover is NOT_CODE:
+            return True
+        return any(c in cover for c in calls if isinstance(c, int)) or (HTTP in calls and bool(cover & HTTP_SET))
 
     def check_match(self, site: Site) -> None:
         node = site.node
@@ -973,8 +989,10 @@ class Dispatch:
             operands = [node.left, node.right]
             if isinstance(node.operator, cst.Or):
                 return any(self.is_complement(o) for o in operands)
-            codes = [o for o in operands if self.condition(o)[0] is not NOT_CODE]
-            return bool(codes) and all(self.is_complement(o) for o in codes)
+            covers = [self.condition(o)[0] for o in operands]
+            if any(c is NOT_CODE for c in covers):
+                return False  # an operand that does not test the code makes the `and` cover nothing
+            return all(self.is_complement(o) for o in operands)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             inner = node.expression
             return isinstance(inner, (cst.Comparison, cst.BooleanOperation)) and not self.is_complement(inner)
@@ -1154,13 +1172,15 @@ def _is_noop(node: cst.CSTNode) -> bool:
     return False
 
 
-def _exits(body: List[cst.BaseStatement]) -> bool:
-    """Whether a block ends in ``return``, ``raise``, ``continue`` or ``break``."""
+def _exits(body: List[cst.BaseStatement], raising: bool = False) -> bool:
+    """Whether a block ends in ``return``, ``raise``, ``continue`` or ``break`` (``raise`` only)."""
     if not body:
         return False
     last = body[-1]
     if isinstance(last, cst.SimpleStatementLine):
         last = last.body[-1] if last.body else last
+    if raising:
+        return isinstance(last, cst.Raise)
     return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
 
 
@@ -1184,6 +1204,25 @@ def _covers(covered: Set[int], item: object) -> bool:
 
 def _item_key(item: object) -> Tuple[int, int]:
     return (1, 0) if item == HTTP else (0, int(item))  # type: ignore[arg-type]
+
+
+def describe_dropped(dropped: List[object]) -> str:
+    """``28 BSG codes: 1 INVALID_KEY, ... (+23 more) and the HTTP errors (400–599)``."""
+    codes = [d for d in dropped if isinstance(d, int)]
+    names = [d for d in dropped if isinstance(d, str) and d != HTTP]
+    parts = []
+    if codes:
+        parts.append(f"{len(codes)} BSG code{'s' if len(codes) > 1 else ''}: {listing(codes)}")
+    if names:
+        parts.append(f"{len(names)} BSG message{'s' if len(names) > 1 else ''}: {listing([ErrorMessage[n].value for n in names])}")
+    if HTTP in dropped:
+        low, high = HTTP_ERROR_STATUSES[0], HTTP_ERROR_STATUSES[-1]
+        parts.append(f"the HTTP errors ({low}–{high})")
+    return " and ".join(parts)
+
+
+def _families(calls: Iterable[object]) -> List[str]:
+    return sorted({family_of(c) for c in calls if isinstance(c, int) and c and family_of(c)}, key=FAMILIES.index)  # type: ignore[arg-type]
 
 
 def _what(expr: CodeExpr) -> str:

@@ -229,7 +229,7 @@ def run_fix(args: argparse.Namespace) -> int:
         if result.error:
             print(f"{path}: not fixed: {result.error}", file=sys.stderr)
             failed = failed or not result.error.startswith("form feeds")
-        for line, col, why in result.left:
+        for line, col, why in result.left_in_source if args.diff else result.left:
             print(f"{path}:{line}:{col + 1}: left alone: {why}", file=sys.stderr)
         if not result.changed:
             continue

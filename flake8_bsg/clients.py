@@ -176,6 +176,13 @@ API2_GROUPS: Dict[str, Tuple[str, ...]] = {
 }
 
 
+#: What ``from <package> import *`` binds, for the packages whose names matter.
+STAR_EXPORTS: Dict[str, Tuple[str, ...]] = {
+    API1_PACKAGE: tuple(API1_CLASSES) + ("APIError",),
+    API2_PACKAGE: tuple(API2_GROUPS) + ("ApiException", API2_BASE_ERROR),
+}
+
+
 def canonical_api2(qualname: str) -> Optional[str]:
     """``bsg_api.<anything>.Name`` as ``bsg_api.Name`` for API classes and error classes."""
     if not qualname.startswith(API2_PACKAGE + "."):

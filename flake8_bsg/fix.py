@@ -34,6 +34,8 @@ class FileFix:
     #: (line, col, old, new) and (line, col, why), positions in the fixed text
     replaced: List[Tuple[int, int, str, str]] = field(default_factory=list)
     left: List[Tuple[int, int, str]] = field(default_factory=list)
+    #: the same literals left alone, positions in the text as it was read
+    left_in_source: List[Tuple[int, int, str]] = field(default_factory=list)
     error: Optional[str] = None
 
     @property
@@ -285,7 +287,10 @@ def _fix(source: str, filename: str, config: Config, codes_module: str, fixable_
         replacements[key] = new
         result.replaced.append((line, col, old, new))
     if not replacements:
+        result.left.sort()
+        result.left_in_source = list(result.left)
         return result
+    result.left_in_source = sorted(result.left)
     imports = names.import_lines()
     fixed = module.visit(_Replace(replacements, imports))
     result.fixed = fixed.code

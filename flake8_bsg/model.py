@@ -14,6 +14,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from flake8_bsg.clients import STAR_EXPORTS
+
 _SKIP_FIELDS = frozenset(
     {
         "lpar", "rpar", "comma", "semicolon", "equal", "dot", "colon", "lbracket", "rbracket",
@@ -358,7 +360,7 @@ class _Walker:
         if isinstance(node, cst.FunctionDef):
             outer.bind(name, self.order, "def", info)
             if info.cls is not None:
-                info.cls.methods.setdefault(name, info)
+                info.cls.methods[name] = info  # the last definition is the one Python keeps
         params = node.params
         ordered = list(params.posonly_params) + list(params.params)
         if isinstance(params.star_arg, cst.Param):
@@ -478,7 +480,12 @@ class _Walker:
 
         def bind() -> None:
             for target in targets:
-                self.bind_target(target, kind, value, self.order)
+                pairs = _unpacked(target, value) if kind == "assign" else None
+                if pairs is not None:
+                    for name, item in pairs:
+                        self.bind_target(name, "assign", item, self.order)
+                else:
+                    self.bind_target(target, kind, value, self.order)
 
         self.later(bind)
         return True
@@ -515,6 +522,9 @@ class _Walker:
             parts = parts[: len(parts) - up] if up else parts
             base = ".".join(p for p in parts + ([base] if base else []) if p)
         if isinstance(node.names, cst.ImportStar):
+            # the names a BSG package exports (the only star imports whose names matter here)
+            for name in STAR_EXPORTS.get(base, ()):
+                self.scope.bind(name, self.order, "import", f"{base}.{name}")
             return False
         for alias in node.names:
             if not isinstance(alias.name, cst.Name):
@@ -576,6 +586,17 @@ class _Walker:
         if node.name is not None:
             self.scope.bind(node.name.value, self.order, "capture", node)
         return True
+
+
+def _unpacked(target: cst.BaseExpression, value: Any) -> Optional[List[Tuple[cst.BaseExpression, cst.BaseExpression]]]:
+    """``a, b = x, y``: the (target, value) pairs, when both sides are plain tuples of one length."""
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
+        return None
+    if len(target.elements) != len(value.elements):
+        return None
+    if any(isinstance(e, cst.StarredElement) for e in list(target.elements) + list(value.elements)):
+        return None
+    return [(t.value, v.value) for t, v in zip(target.elements, value.elements)]
 
 
 def _decorator_name(decorator: cst.Decorator) -> Optional[str]:

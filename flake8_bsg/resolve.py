@@ -216,7 +216,17 @@ class Resolver:
                 if current is use_scope:
                     before = [b for b in bindings if b.order < order]
                     if before:
-                        return self.binding_value(before[-1])
+                        preferred = self._bsg_import(before)
+                        if preferred is not None:
+                            return preferred
+                        # the latest binding; a `= None` reset or fallback does not hide a value
+                        for binding in reversed(before):
+                            value = self.binding_value(binding)
+                            if value != Const(None) or binding is before[0]:
+                                return value
+                preferred = self._bsg_import(bindings)
+                if preferred is not None:
+                    return preferred
                 return self.agree([self.binding_value(b) for b in bindings if b.kind != "del"])
             current = current.parent
         if name in ("True", "False", "None"):
@@ -224,6 +234,37 @@ class Resolver:
         if name in _BUILTIN_NAMES:
             return Builtin(name)
         return None
+
+    def _bsg_import(self, bindings: List[Binding]) -> Optional[Sym]:
+        """A BSG import among several bindings of a name wins over the others: they are the
+        fallbacks of an optional dependency (``except ImportError: APIError = Exception``)."""
+        if len(bindings) < 2:
+            return None
+        for binding in bindings:
+            if binding.kind == "import" and self._is_bsg_name(binding.value):
+                return Sym(binding.value)
+        return None
+
+    def _is_bsg_name(self, qualname: str) -> bool:
+        if clients.canonical_api1(qualname) or clients.canonical_api2(qualname):
+            return True
+        config = self.config
+        return qualname in config.error_classes or qualname in config.wrapper_classes or qualname in config.wrapper_functions or qualname in config.factories
+
+    def def_targets(self, name: str, scope: Scope) -> List[FuncInfo]:
+        """The functions a name may call when every binding of it is a ``def`` of this file."""
+        current: Optional[Scope] = scope
+        while current is not None:
+            if current.kind == "class" and current is not scope:
+                current = current.parent
+                continue
+            bindings = current.bindings.get(name)
+            if bindings:
+                if all(b.kind == "def" for b in bindings):
+                    return [b.value for b in bindings]
+                return []
+            current = current.parent
+        return []
 
     @staticmethod
     def agree(values: List[Any]) -> Any:
@@ -328,6 +369,16 @@ class Resolver:
             return Table(node)
         if isinstance(node, cst.Await):
             return self.resolve(node.expression, scope, order)
+        if isinstance(node, cst.IfExp):
+            # `json.loads(e.body) if e.body else {}`: the branch that holds something BSG
+            for branch in (node.body, node.orelse):
+                value = self.resolve(branch, scope, order)
+                if isinstance(value, (CodeExpr, Json, ErrorObj, Instance, Response)):
+                    return value
+            return None
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            left = self.resolve(node.left, scope, order)  # `e.body or "{}"`
+            return left if isinstance(left, (CodeExpr, Json, ErrorObj, Instance)) else None
         if isinstance(node, cst.Subscript):
             if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
                 return None

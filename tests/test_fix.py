@@ -170,3 +170,15 @@ def test_diff_writes_nothing_and_exit_codes(tmp_path: Path) -> None:
     assert fix("m.py", cwd=tmp_path).returncode == 1
     assert fix("m.py", cwd=tmp_path).returncode == 0
     assert fix("--bsg-clients=x", "m.py", cwd=tmp_path).returncode == 2
+
+
+def test_left_alone_positions_follow_the_file_shown(tmp_path: Path) -> None:
+    source = HEADER + "def f(e: APIError):\n    return e.code == 21 or e.code == 88\n"
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    diff = fix("--diff", "m.py", cwd=tmp_path)
+    col = source.splitlines()[7].index("88") + 1
+    assert f"m.py:8:{col}: left alone: 88: also BSG301" in diff.stderr, diff.stderr  # as on disk
+    written = fix("m.py", cwd=tmp_path)
+    fixed_lines = (tmp_path / "m.py").read_text(encoding="utf-8").splitlines()
+    line, col = 9, fixed_lines[8].index("88") + 1  # one import added above, 21 replaced before it
+    assert f"m.py:{line}:{col}: left alone: 88: also BSG301" in written.stderr, written.stderr

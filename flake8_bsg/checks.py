@@ -1074,16 +1074,10 @@ class Dispatch:
         # ranges: normalise to "code OP value"
         if not code_on_left:
             op = {cst.LessThan: cst.GreaterThan, cst.GreaterThan: cst.LessThan, cst.LessThanEqual: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThanEqual}[type(op)]()
-        if isinstance(op, cst.LessThan):
-            cover = {v for v in self.universe if v < value}
-        elif isinstance(op, cst.LessThanEqual):
-            cover = {v for v in self.universe if v <= value}
-        elif isinstance(op, cst.GreaterThan):
-            cover = {v for v in self.universe if v > value}
-        elif isinstance(op, cst.GreaterThanEqual):
-            cover = {v for v in self.universe if v >= value}
-        else:
-            return UNKNOWN, set()
+        top = len(UNIVERSE)  # the universe of codes is 0 .. top-1
+        bounds = {cst.LessThan: (0, value), cst.LessThanEqual: (0, value + 1), cst.GreaterThan: (value + 1, top), cst.GreaterThanEqual: (value, top)}
+        low, high = bounds[type(op)]
+        cover = set(range(max(low, 0), min(high, top)))
         return cover, set(cover)
 
     def table_lookup(self, node: cst.CSTNode, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:

@@ -7,6 +7,7 @@ name or code number of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from flake8_bsg.codes import COMMON, FAMILIES, NUMBER_VERIFIER, SMS, VIBER, ErrorCode, codes_of_family
@@ -115,9 +116,10 @@ PROCEED_ARG = "module_name"
 BROAD_EXCEPTIONS: FrozenSet[str] = frozenset({"Exception", "BaseException"})
 
 
+@lru_cache(maxsize=None)
 def family_items(families: Tuple[str, ...]) -> FrozenSet[object]:
     """The codes of the given families plus the HTTP-errors item (``NO_ERROR`` left out)."""
-    items = {int(code) for family in families for code in codes_of_family(family) if code}
+    items: set = {int(code) for family in families for code in codes_of_family(family) if code}
     items.add(HTTP_ERRORS)
     return frozenset(items)
 

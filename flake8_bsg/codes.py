@@ -183,7 +183,7 @@ def family_of(code: int) -> Optional[str]:
 
 def codes_of_family(family: str) -> Tuple[ErrorCode, ...]:
     """The documented codes of a family, in order (``common`` holds 0, ``NO_ERROR``)."""
-    return tuple(member for member in ErrorCode if member.family == family)
+    return _BY_FAMILY.get(family, ())
 
 
 def family_range(family: str) -> Tuple[int, int]:
@@ -251,10 +251,12 @@ def close_messages(text: str, limit: int = 2) -> List[ErrorMessage]:
 
 def messages_of_group(group: str) -> Tuple[ErrorMessage, ...]:
     """The documented messages of an API 2.0 group."""
-    return tuple(member for member in ErrorMessage if group in member.groups)
+    return _BY_GROUP.get(group, ())
 
 
 _SPACES = re.compile(r"\s+")
 _BY_VALUE: Dict[int, ErrorCode] = {int(member): member for member in ErrorCode}
 _BY_MESSAGE: Dict[str, ErrorMessage] = {normalize_message(m.value): m for m in ErrorMessage}
 _BY_MESSAGE.update({normalize_message(text): member for text, member in MESSAGE_ALIASES.items()})
+_BY_FAMILY: Dict[str, Tuple[ErrorCode, ...]] = {f: tuple(m for m in ErrorCode if m.family == f) for f in FAMILIES}
+_BY_GROUP: Dict[str, Tuple[ErrorMessage, ...]] = {g: tuple(m for m in ErrorMessage if g in m.groups) for g in GROUPS}

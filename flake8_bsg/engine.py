@@ -14,7 +14,6 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from flake8_bsg.options import Config
-from flake8_bsg.rules import message
 
 Result = Tuple[int, int, str]
 
@@ -95,6 +94,8 @@ def check_source(source: str, filename: str, config: Config, force: bool = False
         return []
     result = run_deep(lambda: _analyse(source, filename, config))
     if isinstance(result, BaseException):
+        from flake8_bsg.rules import message
+
         return [(1, 0, message("internal", error=f"{type(result).__name__}: {_one_line(result)}"))]
     return result
 
@@ -149,6 +150,7 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
 
     from flake8_bsg import checks, model
     from flake8_bsg.positions import node_positions
+    from flake8_bsg.rules import message
 
     source, shifted = strip_form_feeds(source)
     try:

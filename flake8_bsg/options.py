@@ -9,10 +9,8 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
-from flake8_bsg.codes import COMMON, FAMILIES, is_documented, is_reserved
 
 DEFAULT_TEST_FILES = "test_*.py,*_test.py,conftest.py"
 DEFAULT_ALLOW_LITERALS = "0"
@@ -33,15 +31,17 @@ class OptionError(ValueError):
     """A bad option value; ``str()`` is the one line to show."""
 
 
-@dataclass
 class Config:
-    require_codes: Tuple[int, ...] = ()
-    allow_literals: FrozenSet[int] = frozenset({0})
-    test_files: Tuple[str, ...] = tuple(DEFAULT_TEST_FILES.split(","))
-    wrapper_classes: Dict[str, Tuple[Tuple[str, ...], Optional[str]]] = field(default_factory=dict)
-    wrapper_functions: Dict[str, Tuple[Tuple[str, ...], Optional[str]]] = field(default_factory=dict)
-    factories: Dict[str, str] = field(default_factory=dict)
-    error_classes: FrozenSet[str] = frozenset()
+    """The parsed options. (A plain class: importing dataclasses would cost every flake8 start.)"""
+
+    def __init__(self) -> None:
+        self.require_codes: Tuple[int, ...] = ()
+        self.allow_literals: FrozenSet[int] = frozenset({0})
+        self.test_files: Tuple[str, ...] = tuple(DEFAULT_TEST_FILES.split(","))
+        self.wrapper_classes: Dict[str, Tuple[Tuple[str, ...], Optional[str]]] = {}
+        self.wrapper_functions: Dict[str, Tuple[Tuple[str, ...], Optional[str]]] = {}
+        self.factories: Dict[str, str] = {}
+        self.error_classes: FrozenSet[str] = frozenset()
 
     @property
     def client_names(self) -> Tuple[str, ...]:
@@ -80,6 +80,8 @@ def _codes(option: str, value: object) -> List[int]:
 
 def parse_require_codes(value: object) -> Tuple[int, ...]:
     codes = _codes("--bsg-require-codes", value)
+    if codes:  # the catalogue is imported only when needed: flake8 starts before every lint
+        from flake8_bsg.codes import is_documented, is_reserved
     for code in codes:
         if is_reserved(code) or not is_documented(code) or code == 0:
             raise OptionError(f"flake8-bsg: --bsg-require-codes: {code} is not a documented BSG error code")
@@ -99,6 +101,8 @@ def parse_test_files(value: object) -> Tuple[str, ...]:
 
 
 def _families(entry: str, text: str) -> Tuple[str, ...]:
+    from flake8_bsg.codes import COMMON, FAMILIES
+
     families: List[str] = []
     for part in text.split("+"):
         part = part.strip()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 from typing import Any, Iterator, List, Sequence, Tuple
 
-from flake8_bsg import __version__
 from flake8_bsg.options import OPTIONS, Config, OptionError, build_config, names
 
 
@@ -16,7 +15,6 @@ class Plugin:
     """flake8 entry point ``BSG``."""
 
     name = "flake8-bsg"
-    version = __version__
     config: Config = Config()
 
     def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:

@@ -73,11 +73,18 @@ def test_stdin_gives_the_same_diagnostics(tmp_path: Path) -> None:
     assert on_file and on_file == on_stdin
 
 
-def test_loading_the_plugin_does_not_import_libcst() -> None:
-    code = "import sys, flake8_bsg.plugin as p; p.Plugin(None, ['x = 1\\n'], 'a.py').run().__next__" \
-           "\nlist(p.Plugin(None, ['x = 1\\n'], 'a.py').run())\nprint('libcst' in sys.modules)"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.stdout.strip() == "False", proc.stderr
+def test_loading_the_plugin_imports_nothing_heavy() -> None:
+    """An editor lints on save: on a file without BSG the plugin must not load LibCST, nor even
+    its own catalogue or package metadata."""
+    code = (
+        "import sys, flake8_bsg.plugin as p\n"
+        "options = type('O', (), {'bsg_require_codes': '', 'bsg_clients': '', 'bsg_allow_literals': '0', 'bsg_test_files': 'test_*.py'})()\n"
+        "p.Plugin.parse_options(options)\n"
+        "list(p.Plugin(None, ['x = 1\\n'], 'a.py').run())\n"
+        "print(sorted(m for m in ('libcst', 'flake8_bsg.codes', 'dataclasses', 'importlib.metadata') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
 def test_files_without_bsg_are_skipped_before_parsing() -> None:

@@ -37,17 +37,22 @@ sys.path.insert(0, str(HERE.parent))
 import corpus  # noqa: E402
 
 BASELINE = HERE / ".baseline-venv"
+WITH_PLUGIN = HERE / ".plugin-venv"
 
 
-def baseline_python() -> Path:
-    """A virtual environment with the same flake8, pyflakes and pycodestyle, and no plugin."""
-    python = BASELINE / "bin" / "python"
+def environment(folder: Path, with_plugin: bool) -> Path:
+    """A virtual environment with the same flake8, pyflakes and pycodestyle, with or without
+    the plugin (built fresh from this checkout), so that the two differ only by it."""
+    python = folder / "bin" / "python"
+    if with_plugin and folder.exists():
+        shutil.rmtree(folder)  # always the plugin as checked out now
     if not python.exists():
         from importlib.metadata import version
 
         pins = [f"{name}=={version(name)}" for name in ("flake8", "pyflakes", "pycodestyle", "mccabe")]
-        subprocess.run([sys.executable, "-m", "venv", str(BASELINE)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins], check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        extra = [str(HERE.parent)] if with_plugin else []
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins, *extra], check=True)
     return python
 
 
@@ -151,18 +156,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = args.runs
 
     print(f"flake8-bsg benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    base = baseline_python()
+    base = environment(BASELINE, with_plugin=False)
+    plugin = environment(WITH_PLUGIN, with_plugin=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         plain = root / "plain"
         plain.mkdir()
         lines = stdlib_corpus(plain, args.min_lines)
-        ratio = alternating(lambda: wall(flake8_cmd(sys.executable, [str(plain)])), lambda: wall(flake8_cmd(base, [str(plain)])), runs)
+        ratio = alternating(lambda: wall(flake8_cmd(plugin, [str(plain)])), lambda: wall(flake8_cmd(base, [str(plain)])), runs)
         print(f"(a) no BSG, {lines} stdlib lines: flake8 with plugin / without = {ratio:.3f}  (target <= 1.02)")
 
         small = root / "small.py"
         small.write_text("import os\n\n\ndef cwd() -> str:\n    return os.getcwd()\n", encoding="utf-8")
-        ratio = alternating(lambda: wall(flake8_cmd(sys.executable, [str(small)])), lambda: wall(flake8_cmd(base, [str(small)])), max(runs * 4, 10))
+        ratio = alternating(lambda: wall(flake8_cmd(plugin, [str(small)])), lambda: wall(flake8_cmd(base, [str(small)])), max(runs * 4, 10))
         print(f"(a) one small file (start-up): with plugin / without = {ratio:.3f}  (target <= 1.03)")
 
         dense_dir = root / "dense"
@@ -184,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ratio = plugin_time([corpus.long_expression(300)], 5) / plugin_time([corpus.long_expression(30)], 5)
         print(f"(c) expression 30 -> 300 terms: time x{ratio:.1f}  (target <= 11)")
 
-        with_plugin = peak_rss(flake8_cmd(sys.executable, [str(dense_dir)]))
+        with_plugin = peak_rss(flake8_cmd(plugin, [str(dense_dir)]))
         without = peak_rss(flake8_cmd(base, [str(dense_dir)]))
         print(f"memory, BSG-dense corpus: peak RSS with plugin / without = {with_plugin / without:.2f} ({with_plugin // 1024} / {without // 1024} MiB)  (target <= 1.5)")
     return 0

@@ -521,25 +521,8 @@ class Analysis:
     def check_response(self, statements: List[cst.BaseStatement], scope: Scope, expr: CodeExpr) -> None:
         origin: ResponseOrigin = expr.origin
         domain = "codes" if expr.domain == "resp_error" else "messages"
-        first = None
         dispatch = Dispatch(self, scope, 0, lambda e: e == expr, domain)
-        covered: Set[Any] = set()
-        named: Set[Any] = set()
-        fallback = False
-        after = False
-        for statement in statements:
-            for small in _smalls(statement):
-                result = dispatch.statement(small, dispatch.universe) if isinstance(small, (cst.If, cst.Match)) else None
-                if result is None:
-                    if first is not None and not _is_noop(small) and not dispatch.is_alias_assignment(small):
-                        after = True
-                    continue
-                if first is None:
-                    first = small
-                c, n, fb = result
-                covered |= c
-                named |= n
-                fallback = fallback or fb
+        covered, named, fallback, first, after = dispatch.scan(statements, dispatch.universe, response=True)
         if first is None:
             return
         if after and (dispatch.zero_exits or (domain == "messages" and _exits(statements, raising=True))):
@@ -787,24 +770,36 @@ class Dispatch:
         return self.a.facts.order_of.get(id(node), self.default_order)
 
     def block(self, statements: List[cst.BaseStatement], within: FrozenSet[int]) -> Tuple[Set[int], Set[int], bool, bool]:
-        """(covered, named, fallback, found) for a block of statements."""
+        """(covered, named, fallback, found) for a block of statements: in a handler, any
+        other statement (not a no-op, not an alias assignment) is a fallback."""
+        covered, named, fallback, first, _others_after = self.scan(statements, within)
+        return covered, named, fallback, first is not None
+
+    def scan(self, statements: List[cst.BaseStatement], within: FrozenSet[int], response: bool = False) -> Tuple[Set[int], Set[int], bool, Optional[cst.CSTNode], bool]:
+        """(covered, named, fallback from the dispatch itself, its first statement, whether other
+        statements follow it). ``response``: only ``if``/``match`` statements dispatch, and other
+        statements are not fallbacks by themselves (the caller decides)."""
         covered: Set[int] = set()
         named: Set[int] = set()
         fallback = False
-        found = False
+        first: Optional[cst.CSTNode] = None
+        after = False
         for statement in statements:
             for small in _smalls(statement):
-                result = self.statement(small, within)
+                result = self.statement(small, within) if not response or isinstance(small, (cst.If, cst.Match)) else None
                 if result is None:
                     if not _is_noop(small) and not self.is_alias_assignment(small):
-                        fallback = True
+                        if not response:
+                            fallback = True
+                        elif first is not None:
+                            after = True
                     continue
+                first = first or small
                 c, n, fb = result
-                found = True
                 covered |= c
                 named |= n
                 fallback = fallback or fb
-        return covered, named, fallback, found
+        return covered, named, fallback, first, after
 
     def is_alias_assignment(self, node: cst.CSTNode) -> bool:
         """``code = e.code``, ``data = json.loads(e.body)``: names for what is dispatched on."""

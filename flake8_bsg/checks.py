@@ -97,6 +97,8 @@ class Analysis:
         self.handled: Dict[int, Handled] = {}  # id(handler or with) -> Handled
         self.guard_nodes: Dict[int, Any] = {}
         self.call_handler: Dict[int, Any] = {}
+        self._covered: Dict[Tuple[int, str], bool] = {}
+        self._sites: Optional[Dict[int, List[CallRec]]] = None
 
     def report(self, node: cst.CSTNode, key: str, **fields: object) -> None:
         """Report message ``key`` of :data:`flake8_bsg.rules.MESSAGES` at ``node`` (once)."""
@@ -340,7 +342,11 @@ class Analysis:
         """Whether BSG errors escaping ``func`` are propagated on purpose."""
         if func is None:
             return False
-        seen = seen if seen is not None else set()
+        if seen is None:  # a top-level question: answered once per function and error class
+            key = (id(func), kind)
+            if key not in self._covered:
+                self._covered[key] = self.covered(func, kind, set())
+            return self._covered[key]
         if id(func) in seen:
             return False
         seen.add(id(func))
@@ -349,7 +355,11 @@ class Analysis:
         private = func.name.startswith("_") and not func.name.startswith("__")
         if not (private or func.nested or func.cls is not None):
             return False
-        sites = [rec for rec, target in self.local_calls if target is func]
+        if self._sites is None:
+            self._sites = {}
+            for rec, target in self.local_calls:
+                self._sites.setdefault(id(target), []).append(rec)
+        sites = self._sites.get(id(func), [])
         if func.cls is not None and not private and not func.nested:
             # a public method qualifies when it is called through self./cls.
             if not sites or not all(self.is_self_call(rec) for rec in sites):

@@ -305,19 +305,22 @@ class Analysis:
                     handled = self.handled.get(id(handler))
                     if handled is None or not self.reraises(handler, raise_guards):
                         continue
+                    reraised = self.reraised_items(handler, handled)
+                    if not reraised:
+                        continue
                     for kind in list(handled.kinds):
                         guards = self.reraise_guards(handler, raise_guards)
                         outer = self.handler_for(guards, kind)
                         if outer is None:
                             bucket = escapes[id(try_rec.func)].setdefault(kind, set())
-                            if not handled.items <= bucket:
-                                bucket.update(handled.items)
+                            if not reraised <= bucket:
+                                bucket.update(reraised)
                                 names[id(try_rec.func)].setdefault(kind, []).extend(handled.calls)
                                 changed = True
                         elif outer != "maybe" and outer is not handler:
                             target_handled = self._handled(outer)
-                            if not handled.items <= target_handled.items:
-                                target_handled.add(kind, handled.items, handled.calls[0])
+                            if not reraised <= target_handled.items:
+                                target_handled.add(kind, reraised, handled.calls[0])
                                 changed = True
         self.escapes = escapes
         self.escape_names = names
@@ -332,6 +335,45 @@ class Analysis:
     @staticmethod
     def reraises(handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]) -> bool:
         return bool(handler.reraises)
+
+    def reraised_items(self, handler: HandlerRec, handled: Handled) -> Set[object]:
+        """The items a handler re-raises: in a branch of a dispatch on its code, only the codes
+        that branch covers; anywhere else, everything it handles."""
+        raises = {id(node) for node, _guards in handler.reraises}
+        dispatch = Dispatch(self, handler.scope, handler.order + 1, lambda e: e.domain == "api1" and e.origin is handler, "codes")
+        codes = self._raising_codes(handler.body, set(UNIVERSE), dispatch, raises)
+        out: Set[object] = set()
+        for item in handled.items:
+            if isinstance(item, int):
+                if item in codes:
+                    out.add(item)
+            elif item == HTTP:
+                if codes & HTTP_SET:
+                    out.add(item)
+            else:
+                out.add(item)  # messages: not narrowed
+        return out
+
+    def _raising_codes(self, statements: List[cst.BaseStatement], within: Set[int], dispatch: "Dispatch", raises: Set[int]) -> Set[int]:
+        out: Set[int] = set()
+        for statement in statements:
+            for small in _smalls(statement):
+                if isinstance(small, cst.If):
+                    remaining = set(within)
+                    current: Any = small
+                    while isinstance(current, cst.If):
+                        cover, _named = dispatch.condition(current.test)
+                        known = cover is not NOT_CODE and cover is not UNKNOWN
+                        branch = (set(cover) & remaining) if known else set(remaining)
+                        out |= self._raising_codes(block_statements(current.body), branch, dispatch, raises)
+                        if known:
+                            remaining -= set(cover)
+                        current = current.orelse
+                    if isinstance(current, cst.Else):
+                        out |= self._raising_codes(block_statements(current.body), remaining, dispatch, raises)
+                elif _contains(small, raises):
+                    out |= within
+        return out
 
     @staticmethod
     def reraise_guards(handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]) -> Tuple[Any, ...]:
@@ -1088,21 +1130,24 @@ class Dispatch:
     def table_lookup(self, node: cst.CSTNode, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
         if not self.a.facts.has_tables:
             return None
-        todo: List[cst.CSTNode] = [node]
-        while todo:
-            item = todo.pop()
-            if isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.If, cst.Match)):
-                continue
-            if isinstance(item, cst.Subscript) and len(item.slice) == 1 and isinstance(item.slice[0].slice, cst.Index):
-                key = item.slice[0].slice.value
-                table = self.table(item.value, key)
-                if table is not None:
-                    return table & within, table & within, False
-            if isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute) and item.func.attr.value == "get" and item.args:
-                table = self.table(item.func.value, item.args[0].value)
-                if table is not None:
-                    return table & within, table & within, len(item.args) > 1
-            todo.extend(children(item))
+        # a table dispatches when the lookup is what the statement does (`T[code](...)`,
+        # `handler = T.get(code)`, `return T[code]`); a lookup inside another expression (a
+        # hint in a `raise`, `T.get(code) or default`) is an ordinary statement: a fallback
+        if not isinstance(node, (cst.Expr, cst.Return, cst.Assign, cst.AnnAssign)):
+            return None
+        item = node.value
+        if isinstance(item, cst.Await):
+            item = item.expression
+        if isinstance(item, cst.Call) and isinstance(item.func, (cst.Subscript, cst.Call)):
+            item = item.func  # the looked-up handler is called
+        if isinstance(item, cst.Subscript) and len(item.slice) == 1 and isinstance(item.slice[0].slice, cst.Index):
+            table = self.table(item.value, item.slice[0].slice.value)
+            if table is not None:
+                return table & within, table & within, False
+        if isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute) and item.func.attr.value == "get" and item.args:
+            table = self.table(item.func.value, item.args[0].value)
+            if table is not None:
+                return table & within, table & within, len(item.args) > 1
         return None
 
     def table(self, table_node: cst.BaseExpression, key: cst.BaseExpression) -> Optional[Set[int]]:
@@ -1181,6 +1226,19 @@ def _exits(body: List[cst.BaseStatement], raising: bool = False) -> bool:
     if raising:
         return isinstance(last, cst.Raise)
     return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+
+
+def _contains(node: cst.CSTNode, ids: Set[int]) -> bool:
+    """Whether a node (not looking into nested functions or classes) holds one of ``ids``."""
+    todo = [node]
+    while todo:
+        item = todo.pop()
+        if id(item) in ids:
+            return True
+        if isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        todo.extend(children(item))
+    return False
 
 
 def messages_containing(text: str) -> Set[str]:

@@ -111,25 +111,34 @@ def _constant_for(node: cst.CSTNode, code: str) -> Optional[Tuple[str, str]]:
 class _Names:
     """How the file can name ``ErrorCode``, ``ErrorMessage`` and ``HTTPStatus``; imports to add."""
 
-    def __init__(self, module: cst.Module, codes_module: str) -> None:
+    def __init__(self, module: cst.Module, codes_module: str, facts: model.Facts) -> None:
         self.codes_module = codes_module
         self.existing: Dict[str, str] = {}
-        self.bound: Set[str] = set()
         self.needed: Dict[str, str] = {}
+        # a name bound in any function or class would shadow a module-level import there
+        self.bound: Set[str] = {name for f in facts.functions for name in f.inner.bindings}
+        self.bound |= {name for c in facts.classes for name in c.inner.bindings}
+        codes_parent, _, codes_last = codes_module.rpartition(".")
         for statement in module.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 for name in _defined_names(statement):
                     self.bound.add(name)
                 continue
             for small in statement.body:
-                if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative and not isinstance(small.names, cst.ImportStar):
-                    source = model.dotted_name(small.module) or ""
+                if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                    source = model.dotted_name(small.module) if small.module is not None else ""
+                    source = source or ""
                     for alias in small.names:
                         name = alias.name.value if isinstance(alias.name, cst.Name) else ""
                         local = alias.asname.name.value if alias.asname is not None else name
                         self.bound.add(local)
-                        if name in ("ErrorCode", "ErrorMessage") and source in (codes_module, "flake8_bsg.codes"):
+                        # the catalogue, the chosen module, or the team's own copy (a path naming bsg)
+                        catalogue = source in (codes_module, "flake8_bsg.codes") or "bsg" in source.lower()
+                        if name in ("ErrorCode", "ErrorMessage") and catalogue and local not in self.existing.values():
                             self.existing.setdefault(name, local)
+                        if (source, name) in (("flake8_bsg", "codes"), (codes_parent, codes_last)) and not small.relative:
+                            self.existing.setdefault("ErrorCode", f"{local}.ErrorCode")
+                            self.existing.setdefault("ErrorMessage", f"{local}.ErrorMessage")
                         if name == "HTTPStatus" and source == "http":
                             self.existing.setdefault(name, local)
                 elif isinstance(small, cst.Import):
@@ -258,7 +267,7 @@ def _fix(source: str, filename: str, config: Config, codes_module: str, fixable_
     positions = node_positions(module, set(nodes) | ({id(anchor)} if anchor is not None else set()))
     lines = split_lines(source)
     eligible = _eligible_literals(facts) | _table_keys(module)
-    names = _Names(module, codes_module)
+    names = _Names(module, codes_module, facts)
     replacements: Dict[int, str] = {}
     result = FileFix(source, source)
     for key, codes in codes_by_node.items():

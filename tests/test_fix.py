@@ -182,3 +182,27 @@ def test_left_alone_positions_follow_the_file_shown(tmp_path: Path) -> None:
     fixed_lines = (tmp_path / "m.py").read_text(encoding="utf-8").splitlines()
     line, col = 9, fixed_lines[8].index("88") + 1  # one import added above, 21 replaced before it
     assert f"m.py:{line}:{col}: left alone: 88: also BSG301" in written.stderr, written.stderr
+
+
+def test_reuses_the_teams_own_codes_module_and_module_imports() -> None:
+    body = "from .bsg_codes import ErrorCode\n\ndef f(e: APIError):\n    return e.code == 21\n"
+    out = fixed(body)
+    assert "flake8_bsg" not in out and out.endswith("return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER\n")
+    body = "from flake8_bsg import codes\n\ndef f(e: APIError):\n    return e.code == 21\n"
+    out = fixed(body)
+    assert out.count("import") == 4 and out.endswith("return e.code == codes.ErrorCode.SMS_INVALID_PHONE_NUMBER\n")
+    body = "from myapp.bsg_codes import ErrorCode\n\ndef f(e: APIError):\n    return e.code == 21\n"
+    out = fixed(body, codes_module="myapp.bsg_codes")
+    assert out.count("from myapp.bsg_codes import ErrorCode") == 1
+
+
+def test_a_local_name_that_would_shadow_the_import_gets_an_alias() -> None:
+    body = (
+        "def f(e: APIError):\n"
+        "    from myapp.errors import ErrorCode\n"
+        "    if e.code == 21:\n"
+        "        return ErrorCode.INVALID_RECIPIENT\n"
+    )
+    out = fixed(body)
+    assert "from flake8_bsg.codes import ErrorCode as BsgErrorCode\n" in out
+    assert "if e.code == BsgErrorCode.SMS_INVALID_PHONE_NUMBER:" in out and "return ErrorCode.INVALID_RECIPIENT" in out

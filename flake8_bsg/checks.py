@@ -813,6 +813,7 @@ class Dispatch:
         self.domain = domain
         self.universe: FrozenSet[Any] = UNIVERSE if domain == "codes" else MESSAGE_UNIVERSE
         self.zero_exits = False
+        self.inner_named: Set[Any] = set()
 
     def is_code(self, node: cst.CSTNode) -> bool:
         expr = self.a.code_expr(node, self.scope, self._order(node))
@@ -871,36 +872,48 @@ class Dispatch:
         return self.table_lookup(node, within)
 
     def if_chain(self, node: cst.If, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
-        branches: List[Tuple[Any, Set[int], List[cst.BaseStatement]]] = []
+        """Coverage of an if/elif/else chain. A code reaches a branch only if no earlier branch
+        took it, so an ``else`` (or a complement, which is a fallback) covers what reaches it,
+        not what an earlier branch took and dropped in a nested dispatch."""
+        branches: List[Tuple[Any, Set[int], List[cst.BaseStatement], bool]] = []
         current: Any = node
         tests_code = False
-        fallback = False
         while isinstance(current, cst.If):
             cover, named = self.condition(current.test)
             tests_code = tests_code or cover is not NOT_CODE
-            if cover is not NOT_CODE and cover is not UNKNOWN and self.is_complement(current.test):
-                fallback = True
-            branches.append((cover, named, block_statements(current.body)))
+            complement = cover is not NOT_CODE and cover is not UNKNOWN and self.is_complement(current.test)
+            branches.append((cover, named, block_statements(current.body), complement))
             current = current.orelse
         if not tests_code:
             return None
         if isinstance(current, cst.Else):
-            fallback = True
+            branches.append((None, set(), block_statements(current.body), True))
         covered: Set[int] = set()
         all_named: Set[int] = set()
-        for cover, named, body in branches:
+        fallback = False
+        remaining = set(within)
+        for cover, named, body, catch_all in branches:
             if cover is UNKNOWN:
-                fallback = True
+                fallback = True  # which codes reach the rest is unknown
                 continue
             if cover is NOT_CODE:
                 continue
-            effective = frozenset(cover & within)
-            inner_cov, inner_named, inner_fb, inner_found = self.block(body, effective)
-            covered |= effective if (inner_fb or not inner_found) else (inner_cov & effective)
-            all_named |= (named & within) | (inner_named & effective)
-            if 0 in effective and _exits(body):
-                self.zero_exits = True
+            effective = frozenset(remaining) if catch_all else frozenset(cover & remaining)
+            covered |= self.branch(body, effective)
+            if cover is not None:
+                all_named |= named & within
+            all_named |= self.inner_named & effective
+            remaining -= effective if cover is None else (set(cover) | set(effective))
         return covered, all_named, fallback
+
+    def branch(self, body: List[cst.BaseStatement], effective: FrozenSet[int]) -> Set[int]:
+        """What a branch taking the codes ``effective`` covers: all of them, unless a nested
+        dispatch without a fallback covers fewer."""
+        inner_cov, inner_named, inner_fb, inner_found = self.block(body, effective)
+        self.inner_named = inner_named
+        if 0 in effective and _exits(body):
+            self.zero_exits = True
+        return set(effective) if (inner_fb or not inner_found) else (inner_cov & effective)
 
     def match(self, node: cst.Match, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
         if not self.is_code(node.subject):
@@ -908,6 +921,7 @@ class Dispatch:
         covered: Set[int] = set()
         named: Set[int] = set()
         fallback = False
+        remaining = set(within)
         for case in node.cases:
             cover = self.pattern(case.pattern)
             if cover is UNKNOWN:
@@ -915,7 +929,10 @@ class Dispatch:
                 continue
             if cover is None:  # capture or wildcard
                 if case.guard is None:
-                    fallback = True
+                    effective = frozenset(remaining)  # `case _` takes what reaches it
+                    covered |= self.branch(block_statements(case.body), effective)
+                    named |= self.inner_named & effective
+                    remaining = set()
                     continue
                 cover = set(self.universe)
             if case.guard is not None:
@@ -926,13 +943,11 @@ class Dispatch:
                 if guard_cover is NOT_CODE:
                     continue
                 cover = cover & guard_cover
-            effective = frozenset(cover & within)
-            inner_cov, inner_named, inner_fb, inner_found = self.block(block_statements(case.body), effective)
-            covered |= effective if (inner_fb or not inner_found) else (inner_cov & effective)
-            if 0 in effective and _exits(block_statements(case.body)):
-                self.zero_exits = True
+            effective = frozenset(cover & remaining)
+            covered |= self.branch(block_statements(case.body), effective)
             named |= effective if case.guard is None else set()
-            named |= inner_named & effective
+            named |= self.inner_named & effective
+            remaining -= set(cover)
         return covered, named, fallback
 
     def pattern(self, pattern: cst.MatchPattern) -> Any:

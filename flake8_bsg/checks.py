@@ -32,6 +32,7 @@ from flake8_bsg.resolve import (
     Client,
     CodeExpr,
     Const,
+    ErrorObj,
     Instance,
     LocalClass,
     LocalFunc,
@@ -654,7 +655,13 @@ class Analysis:
             else:
                 hint = suggestion_for(value) if value not in RESERVED_CODES and expr.domain != "status" else None
                 what = "HTTP status" if expr.domain == "status" else "BSG code"
-                self.report(node, "magic", what=what, value=value, expr=_what(expr), hint=f"use {hint}" if hint else "use a named constant")
+                if hint:
+                    advice = f"use {hint}"
+                elif not bound and (value in RESERVED_CODES or (expr.domain != "status" and not is_documented(value) and value not in http_domain)):
+                    advice = "no documented code has this value (see the rule reported with it)"
+                else:
+                    advice = "use a named constant"
+                self.report(node, "magic", what=what, value=value, expr=_what(expr), hint=advice)
         if bound:
             return
         if expr.domain == "status":
@@ -751,12 +758,43 @@ class Analysis:
         node = site.node
         expr = self.code_expr(node.subject, site.scope, site.order)
         if expr is None:
+            self.check_class_patterns(site)
             return
         calls = self.producible(expr)
         for case in node.cases:
             for value_node in _pattern_values(case.pattern):
                 for value, report_at, literal in self.operand_values(value_node, site.scope, site.order):
                     self.judge(value, report_at, literal, expr, calls)
+
+    def check_class_patterns(self, site: Site) -> None:
+        """``match exc: case APIError(code=21): ...``: the ``code=`` sub-patterns are matched
+        against the error's code."""
+        error = self.r.resolve(site.node.subject, site.scope, site.order)
+        if not isinstance(error, ErrorObj):
+            return
+        for case in site.node.cases:
+            todo = [case.pattern]
+            while todo:
+                pattern = todo.pop()
+                if isinstance(pattern, cst.MatchOr):
+                    todo.extend(element.pattern for element in pattern.patterns)
+                elif isinstance(pattern, cst.MatchAs) and pattern.pattern is not None:
+                    todo.append(pattern.pattern)
+                elif isinstance(pattern, cst.MatchClass):
+                    kind = self.r.error_kind(self.r.resolve(pattern.cls, site.scope, site.order))
+                    if kind is None:
+                        continue
+                    field = "status" if kind.startswith(clients.API2_PACKAGE + ".") else "code"
+                    attribute = self.r.attribute(ErrorObj(kind, error.origin), field)
+                    if not isinstance(attribute, CodeExpr):
+                        continue
+                    calls = self.producible(attribute)
+                    for keyword in pattern.kwds:
+                        if keyword.key.value != field:
+                            continue
+                        for value_node in _pattern_values(keyword.pattern):
+                            for value, report_at, literal in self.operand_values(value_node, site.scope, site.order):
+                                self.judge(value, report_at, literal, attribute, calls)
 
     def check_table(self, table_node: cst.BaseExpression, key_node: cst.BaseExpression, site: Site) -> None:
         expr = self.code_expr(key_node, site.scope, site.order)

@@ -99,6 +99,7 @@ class Analysis:
         self.guard_nodes: Dict[int, Any] = {}
         self.call_handler: Dict[int, Any] = {}
         self._covered: Dict[Tuple[int, str], bool] = {}
+        self._reraised_codes: Dict[int, Set[int]] = {}
         self._sites: Optional[Dict[int, List[CallRec]]] = None
 
     def report(self, node: cst.CSTNode, key: str, **fields: object) -> None:
@@ -340,9 +341,11 @@ class Analysis:
     def reraised_items(self, handler: HandlerRec, handled: Handled) -> Set[object]:
         """The items a handler re-raises: in a branch of a dispatch on its code, only the codes
         that branch covers; anywhere else, everything it handles."""
-        raises = {id(node) for node, _guards in handler.reraises}
-        dispatch = Dispatch(self, handler.scope, handler.order + 1, lambda e: e.domain == "api1" and e.origin is handler, "codes")
-        codes = self._raising_codes(handler.body, set(UNIVERSE), dispatch, raises)
+        codes = self._reraised_codes.get(id(handler))
+        if codes is None:  # the body does not change between rounds of the fixed point
+            raises = {id(node) for node, _guards in handler.reraises}
+            dispatch = Dispatch(self, handler.scope, handler.order + 1, lambda e: e.domain == "api1" and e.origin is handler, "codes")
+            codes = self._reraised_codes[id(handler)] = self._raising_codes(handler.body, set(UNIVERSE), dispatch, raises)
         out: Set[object] = set()
         for item in handled.items:
             if isinstance(item, int):

@@ -325,7 +325,6 @@ class Analysis:
                                 target_handled.add(kind, reraised, handled.calls[0])
                                 changed = True
         self.escapes = escapes
-        self.escape_names = names
 
     def _handled(self, guard: Any) -> Handled:
         handled = self.handled.get(id(guard))

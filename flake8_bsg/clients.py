@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, FrozenSet, Optional, Tuple
 
-from flake8_bsg.codes import COMMON, FAMILIES, NUMBER_VERIFIER, SMS, VIBER, ErrorCode, codes_of_family
+from flake8_bsg.codes import COMMON, NUMBER_VERIFIER, SMS, VIBER, ErrorCode, codes_of_family
 
 #: The item standing for every HTTP status (400-599) of a failed API 1.0 request.
 HTTP_ERRORS = "HTTP errors"
@@ -122,11 +122,6 @@ def family_items(families: Tuple[str, ...]) -> FrozenSet[object]:
     items: set = {int(code) for family in families for code in codes_of_family(family) if code}
     items.add(HTTP_ERRORS)
     return frozenset(items)
-
-
-def all_families() -> Tuple[str, ...]:
-    """Every API 1.0 family."""
-    return FAMILIES
 
 
 def canonical_api1(qualname: str) -> Optional[str]:

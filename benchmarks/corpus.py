@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-HEADER = '''\
+HEADER = """\
 import logging
 
 from bsg_restapi import APIError, HLRAPI, SMSAPI, ViberAPI
@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 sms = SMSAPI(config={"api_key": "key"})
 viber = ViberAPI(config={"api_key": "key"})
 hlr = HLRAPI(config={"api_key": "key"})
-'''
+"""
 
 FUNCTION = '''
 
@@ -61,7 +61,14 @@ def dense(functions: int) -> str:
 
 def elif_chain(branches: int) -> str:
     """One handler with a long ``elif`` chain (magic numbers on purpose: every branch reports)."""
-    lines = [HEADER, "", "def send(message):", "    try:", "        sms.send(message)", "    except APIError as exc:"]
+    lines = [
+        HEADER,
+        "",
+        "def send(message):",
+        "    try:",
+        "        sms.send(message)",
+        "    except APIError as exc:",
+    ]
     for i in range(branches):
         keyword = "if" if i == 0 else "elif"
         lines.append(f"        {keyword} exc.code == ErrorCode.SMS_INVALID_TEXT and {i} < 0:")
@@ -73,7 +80,9 @@ def elif_chain(branches: int) -> str:
 
 def long_expression(terms: int) -> str:
     """A condition of ``terms`` terms joined by ``or``."""
-    condition = " or ".join("exc.code == ErrorCode.SMS_INVALID_TEXT" if i % 2 else f"flag_{i}" for i in range(terms))
+    condition = " or ".join(
+        "exc.code == ErrorCode.SMS_INVALID_TEXT" if i % 2 else f"flag_{i}" for i in range(terms)
+    )
     return HEADER + textwrap.dedent(f"""
 
     def send(message):

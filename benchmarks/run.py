@@ -49,10 +49,24 @@ def environment(folder: Path, with_plugin: bool) -> Path:
     if not python.exists():
         from importlib.metadata import version
 
-        pins = [f"{name}=={version(name)}" for name in ("flake8", "pyflakes", "pycodestyle", "mccabe")]
+        pins = [
+            f"{name}=={version(name)}" for name in ("flake8", "pyflakes", "pycodestyle", "mccabe")
+        ]
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
         extra = [str(HERE.parent)] if with_plugin else []
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins, *extra], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *pins,
+                *extra,
+            ],
+            check=True,
+        )
     return python
 
 
@@ -100,7 +114,9 @@ def peak_rss(cmd: Sequence[str]) -> int:
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *cmd], capture_output=True, text=True, check=True
+    )
     return int(out.stdout.strip())
 
 
@@ -118,7 +134,9 @@ def plugin_time(sources: Sequence[str], runs: int) -> float:
     from flake8_bsg.options import Config
 
     config = Config()
-    return cpu_median(lambda: [check_source(s, "bench.py", config, force=True) for s in sources], runs)
+    return cpu_median(
+        lambda: [check_source(s, "bench.py", config, force=True) for s in sources], runs
+    )
 
 
 def analysis_time(source: str, runs: int) -> float:
@@ -150,12 +168,19 @@ def parse_time(sources: Sequence[str], runs: int) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="runs of each flake8 measurement (default 3)")
-    parser.add_argument("--min-lines", type=int, default=30_000, help="size of the corpus without BSG")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs of each flake8 measurement (default 3)"
+    )
+    parser.add_argument(
+        "--min-lines", type=int, default=30_000, help="size of the corpus without BSG"
+    )
     args = parser.parse_args(argv)
     runs = args.runs
 
-    print(f"flake8-bsg benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"flake8-bsg benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
     base = environment(BASELINE, with_plugin=False)
     plugin = environment(WITH_PLUGIN, with_plugin=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -163,13 +188,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         plain = root / "plain"
         plain.mkdir()
         lines = stdlib_corpus(plain, args.min_lines)
-        ratio = alternating(lambda: wall(flake8_cmd(plugin, [str(plain)])), lambda: wall(flake8_cmd(base, [str(plain)])), runs)
-        print(f"(a) no BSG, {lines} stdlib lines: flake8 with plugin / without = {ratio:.3f}  (target <= 1.02)")
+        ratio = alternating(
+            lambda: wall(flake8_cmd(plugin, [str(plain)])),
+            lambda: wall(flake8_cmd(base, [str(plain)])),
+            runs,
+        )
+        print(
+            f"(a) no BSG, {lines} stdlib lines: flake8 with plugin / without = {ratio:.3f}"
+            "  (target <= 1.02)"
+        )
 
         small = root / "small.py"
-        small.write_text("import os\n\n\ndef cwd() -> str:\n    return os.getcwd()\n", encoding="utf-8")
-        ratio = alternating(lambda: wall(flake8_cmd(plugin, [str(small)])), lambda: wall(flake8_cmd(base, [str(small)])), max(runs * 4, 10))
-        print(f"(a) one small file (start-up): with plugin / without = {ratio:.3f}  (target <= 1.03)")
+        small.write_text(
+            "import os\n\n\ndef cwd() -> str:\n    return os.getcwd()\n", encoding="utf-8"
+        )
+        ratio = alternating(
+            lambda: wall(flake8_cmd(plugin, [str(small)])),
+            lambda: wall(flake8_cmd(base, [str(small)])),
+            max(runs * 4, 10),
+        )
+        print(
+            f"(a) one small file (start-up): with plugin / without = {ratio:.3f}  (target <= 1.03)"
+        )
 
         dense_dir = root / "dense"
         dense_dir.mkdir()
@@ -178,21 +218,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             (dense_dir / f"service_{index}.py").write_text(source, encoding="utf-8")
         dense_lines = sum(s.count("\n") for s in dense_sources)
         ratio = plugin_time(dense_sources, 5) / parse_time(dense_sources, 5)
-        print(f"(b) BSG-dense, {dense_lines} lines: plugin CPU / libcst.parse_module = {ratio:.2f}  (target <= 2, aim 1.5)")
+        print(
+            f"(b) BSG-dense, {dense_lines} lines: plugin CPU / libcst.parse_module = {ratio:.2f}"
+            "  (target <= 2, aim 1.5)"
+        )
 
         short, long_ = corpus.dense(40), corpus.dense(400)
         ratio = plugin_time([long_], 3) / plugin_time([short], 5)
-        print(f"(c) file 10x longer ({short.count(chr(10))} -> {long_.count(chr(10))} lines): time x{ratio:.1f}  (target <= 11)")
+        print(
+            f"(c) file 10x longer ({short.count(chr(10))} -> {long_.count(chr(10))} lines): "
+            f"time x{ratio:.1f}  (target <= 11)"
+        )
         ratio = parse_time([long_], 3) / parse_time([short], 5)
-        print(f"    of which libcst.parse_module alone: x{ratio:.1f}; the analysis after the parse: x{analysis_time(long_, 3) / analysis_time(short, 5):.1f}")
+        print(
+            f"    of which libcst.parse_module alone: x{ratio:.1f}; the analysis after the parse: "
+            f"x{analysis_time(long_, 3) / analysis_time(short, 5):.1f}"
+        )
         ratio = plugin_time([corpus.elif_chain(300)], 5) / plugin_time([corpus.elif_chain(30)], 5)
         print(f"(c) elif chain 30 -> 300 branches: time x{ratio:.1f}  (target <= 11)")
-        ratio = plugin_time([corpus.long_expression(300)], 5) / plugin_time([corpus.long_expression(30)], 5)
+        ratio = plugin_time([corpus.long_expression(300)], 5) / plugin_time(
+            [corpus.long_expression(30)], 5
+        )
         print(f"(c) expression 30 -> 300 terms: time x{ratio:.1f}  (target <= 11)")
 
         with_plugin = peak_rss(flake8_cmd(plugin, [str(dense_dir)]))
         without = peak_rss(flake8_cmd(base, [str(dense_dir)]))
-        print(f"memory, BSG-dense corpus: peak RSS with plugin / without = {with_plugin / without:.2f} ({with_plugin // 1024} / {without // 1024} MiB)  (target <= 1.5)")
+        print(
+            f"memory, BSG-dense corpus: peak RSS with plugin / without = "
+            f"{with_plugin / without:.2f} ({with_plugin // 1024} / {without // 1024} MiB)"
+            "  (target <= 1.5)"
+        )
     return 0
 
 

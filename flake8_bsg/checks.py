@@ -10,33 +10,43 @@ import libcst as cst
 from flake8_bsg import clients
 from flake8_bsg.codes import (
     COMMON,
+    FAMILIES,
     GROUPS,
+    HTTP_ERROR_STATUSES,
     HTTP_STATUSES,
     MESSAGE_ALIASES,
+    RESERVED_CODES,
     ErrorMessage,
     close_messages,
-    lookup_message,
-    messages_of_group,
-    normalize_message,
-    FAMILIES,
-    HTTP_ERROR_STATUSES,
-    RESERVED_CODES,
     family_of,
     family_range,
     is_documented,
+    lookup_message,
+    messages_of_group,
     nearest_codes,
+    normalize_message,
     same_description,
 )
-from flake8_bsg.model import CallRec, Facts, FuncInfo, HandlerRec, Scope, Site, WithRec, block_statements, children
+from flake8_bsg.model import (
+    CallRec,
+    Facts,
+    FuncInfo,
+    HandlerRec,
+    Scope,
+    Site,
+    WithRec,
+    block_statements,
+    children,
+)
 from flake8_bsg.resolve import (
     Client,
     CodeExpr,
     Const,
     ErrorObj,
     Instance,
+    Json,
     LocalClass,
     LocalFunc,
-    Json,
     Method,
     Resolver,
     ResponseOrigin,
@@ -61,7 +71,15 @@ Diagnostic = Tuple[cst.CSTNode, str, str]
 class BsgCall:
     """A recognised BSG call (or an escaping local call carrying BSG errors)."""
 
-    def __init__(self, rec: CallRec, name: str, items: FrozenSet[object], kind: str, families: Tuple[str, ...], local: Tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        rec: CallRec,
+        name: str,
+        items: FrozenSet[object],
+        kind: str,
+        families: Tuple[str, ...],
+        local: Tuple[int, ...],
+    ) -> None:
         self.rec = rec
         self.name = name
         self.items = items
@@ -133,7 +151,7 @@ class Analysis:
             if target is not None:
                 self.local_calls.append((rec, target))
             elif func is None and isinstance(rec.node.func, cst.Name):
-                # a helper defined more than once (in the branches of an `if`): it may be any of them
+                # a helper defined more than once (in the branches of an `if`): any of them
                 for info in self.r.def_targets(rec.node.func.value, rec.scope):
                     self.local_calls.append((rec, info))
         # a broad clause binds a code expression when its try guards a BSG call
@@ -148,7 +166,11 @@ class Analysis:
             return func.info
         if isinstance(func, Method) and isinstance(func.owner, SelfRef):
             return func.owner.cls.methods.get(func.name)
-        if isinstance(func, Method) and isinstance(func.owner, Instance) and func.owner.client.local is not None:
+        if (
+            isinstance(func, Method)
+            and isinstance(func.owner, Instance)
+            and func.owner.client.local is not None
+        ):
             return self._local_method(func.owner.client.local, func.name)
         return None
 
@@ -178,10 +200,21 @@ class Analysis:
             if spec is not None:
                 families, error = spec
                 name = func.qualname.rsplit(".", 1)[-1] + "()"
-                return BsgCall(rec, name, clients.family_items(families), error or clients.API1_ERROR, families, ())
+                return BsgCall(
+                    rec,
+                    name,
+                    clients.family_items(families),
+                    error or clients.API1_ERROR,
+                    families,
+                    (),
+                )
             if func.qualname == "asyncio.to_thread" and rec.node.args:
                 return self.handed_off(rec, rec.node.args[0].value)
-        if isinstance(rec.node.func, cst.Attribute) and rec.node.func.attr.value == "run_in_executor" and len(rec.node.args) >= 2:
+        if (
+            isinstance(rec.node.func, cst.Attribute)
+            and rec.node.func.attr.value == "run_in_executor"
+            and len(rec.node.args) >= 2
+        ):
             return self.handed_off(rec, rec.node.args[1].value)
         return None
 
@@ -203,16 +236,36 @@ class Analysis:
             spec = cls.methods.get(method.name)
             if spec is None:
                 return None
-            return self.make_call(rec, f"{client.display}.{method.name}()", spec, clients.API1_ERROR)
+            return self.make_call(
+                rec, f"{client.display}.{method.name}()", spec, clients.API1_ERROR
+            )
         if client.api2 is not None:
             if method.name.startswith("_") or method.name.endswith(clients.API2_NON_RAISING_SUFFIX):
                 return None
             groups = clients.API2_GROUPS.get(client.api2)
-            items: FrozenSet[object] = frozenset(m.name for g in groups for m in messages_of_group(g)) if groups else frozenset({UNCATALOGUED})
-            return BsgCall(rec, f"{client.display}.{method.name}()", items, clients.API2_ERROR, groups or (), ())
+            items: FrozenSet[object] = (
+                frozenset(m.name for g in groups for m in messages_of_group(g))
+                if groups
+                else frozenset({UNCATALOGUED})
+            )
+            return BsgCall(
+                rec,
+                f"{client.display}.{method.name}()",
+                items,
+                clients.API2_ERROR,
+                groups or (),
+                (),
+            )
         if client.wrapper is not None and not method.name.startswith("_"):
             families, error = self.config.wrapper_classes[client.wrapper]
-            return BsgCall(rec, f"{client.display}.{method.name}()", clients.family_items(families), error or clients.API1_ERROR, families, ())
+            return BsgCall(
+                rec,
+                f"{client.display}.{method.name}()",
+                clients.family_items(families),
+                error or clients.API1_ERROR,
+                families,
+                (),
+            )
         return None
 
     def make_call(self, rec: CallRec, name: str, spec: clients.CallSpec, kind: str) -> BsgCall:
@@ -231,7 +284,11 @@ class Analysis:
             elif a.keyword is None and index == 0 and not a.star:
                 arg = a.value
         value = self.r.resolve(arg, rec.scope, rec.order) if arg is not None else None
-        if isinstance(value, Const) and isinstance(value.value, str) and value.value in clients.PROCEED_MODULES:
+        if (
+            isinstance(value, Const)
+            and isinstance(value.value, str)
+            and value.value in clients.PROCEED_MODULES
+        ):
             return clients.PROCEED_MODULES[value.value]
         return tuple(f for f in FAMILIES if f != COMMON)
 
@@ -343,8 +400,16 @@ class Analysis:
         codes = self._reraised_codes.get(id(handler))
         if codes is None:  # the body does not change between rounds of the fixed point
             raises = {id(node) for node, _guards in handler.reraises}
-            dispatch = Dispatch(self, handler.scope, handler.order + 1, lambda e: e.domain == "api1" and e.origin is handler, "codes")
-            codes = self._reraised_codes[id(handler)] = self._raising_codes(handler.body, set(UNIVERSE), dispatch, raises)
+            dispatch = Dispatch(
+                self,
+                handler.scope,
+                handler.order + 1,
+                lambda e: e.domain == "api1" and e.origin is handler,
+                "codes",
+            )
+            codes = self._reraised_codes[id(handler)] = self._raising_codes(
+                handler.body, set(UNIVERSE), dispatch, raises
+            )
         out: Set[object] = set()
         for item in handled.items:
             if isinstance(item, int):
@@ -357,7 +422,13 @@ class Analysis:
                 out.add(item)  # messages: not narrowed
         return out
 
-    def _raising_codes(self, statements: List[cst.BaseStatement], within: Set[int], dispatch: "Dispatch", raises: Set[int]) -> Set[int]:
+    def _raising_codes(
+        self,
+        statements: List[cst.BaseStatement],
+        within: Set[int],
+        dispatch: "Dispatch",
+        raises: Set[int],
+    ) -> Set[int]:
         out: Set[int] = set()
         for statement in statements:
             for small in _smalls(statement):
@@ -368,18 +439,24 @@ class Analysis:
                         cover, _named = dispatch.condition(current.test)
                         known = cover is not NOT_CODE and cover is not UNKNOWN
                         branch = (set(cover) & remaining) if known else set(remaining)
-                        out |= self._raising_codes(block_statements(current.body), branch, dispatch, raises)
+                        out |= self._raising_codes(
+                            block_statements(current.body), branch, dispatch, raises
+                        )
                         if known:
                             remaining -= set(cover)
                         current = current.orelse
                     if isinstance(current, cst.Else):
-                        out |= self._raising_codes(block_statements(current.body), remaining, dispatch, raises)
+                        out |= self._raising_codes(
+                            block_statements(current.body), remaining, dispatch, raises
+                        )
                 elif _contains(small, raises):
                     out |= within
         return out
 
     @staticmethod
-    def reraise_guards(handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]) -> Tuple[Any, ...]:
+    def reraise_guards(
+        handler: HandlerRec, raise_guards: Dict[int, Tuple[Any, ...]]
+    ) -> Tuple[Any, ...]:
         return handler.reraises[0][1] if handler.reraises else ()
 
     # ---- propagation on purpose -----------------------------------------------------
@@ -420,7 +497,12 @@ class Analysis:
     @staticmethod
     def is_self_call(rec: CallRec) -> bool:
         func = rec.node.func
-        return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and rec.func is not None and func.value.value == rec.func.self_name
+        return (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and rec.func is not None
+            and func.value.value == rec.func.self_name
+        )
 
     _RAISES_SECTION = re.compile(r"^\s*Raises:?\s*$", re.M)
 
@@ -435,7 +517,7 @@ class Analysis:
         match = self._RAISES_SECTION.search(doc)
         if match is None:
             return False
-        section = doc[match.end():]
+        section = doc[match.end() :]
         return re.search(r"^\s*(?:[\w.]+\.)?" + re.escape(short) + r"\b", section, re.M) is not None
 
     def retried_by_decorator(self, func: FuncInfo, kind: str) -> bool:
@@ -467,7 +549,13 @@ class Analysis:
             node = todo.pop()
             if isinstance(node, cst.Call):
                 func = node.func
-                name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+                name = (
+                    func.attr.value
+                    if isinstance(func, cst.Attribute)
+                    else func.value
+                    if isinstance(func, cst.Name)
+                    else ""
+                )
                 if name == "retry_if_exception_type":
                     out.append(node)
                     continue
@@ -480,23 +568,41 @@ class Analysis:
     def check_handlers(self) -> None:
         if not self.is_test_file:
             for call in self.bsg_calls:
-                if self.call_handler.get(id(call.rec)) is None and not self.covered(call.rec.func, call.kind):
+                if self.call_handler.get(id(call.rec)) is None and not self.covered(
+                    call.rec.func, call.kind
+                ):
                     self.report(call.rec.node, "unhandled", **self.unhandled_fields(call))
         for key, handled in self.handled.items():
             guard = self.guard_nodes[key]
             if isinstance(guard, HandlerRec):
                 if is_noop_body(guard.body):
-                    self.report(guard.node, "swallowed", error=short(handled.kinds), calls=describe_calls(handled.calls))
+                    self.report(
+                        guard.node,
+                        "swallowed",
+                        error=short(handled.kinds),
+                        calls=describe_calls(handled.calls),
+                    )
                 self.check_dispatch(guard, handled)
             elif isinstance(guard, WithRec):
                 if any(name == "suppress" for name, _c, _k in self.r.guard_kind(guard)):
-                    self.report(guard.node, "suppressed", error=short(handled.kinds), calls=describe_calls(handled.calls))
+                    self.report(
+                        guard.node,
+                        "suppressed",
+                        error=short(handled.kinds),
+                        calls=describe_calls(handled.calls),
+                    )
 
     def unhandled_fields(self, call: BsgCall) -> Dict[str, str]:
         error = call.kind.rsplit(".", 1)[-1]
         if call.kind == clients.API2_ERROR:
-            groups = f"{', '.join(call.families)} messages" if call.families else "uncatalogued messages"
-            return {"call": call.name, "what": f"BSG API 2.0 errors ({groups}, HTTP statuses)", "error": error}
+            groups = (
+                f"{', '.join(call.families)} messages" if call.families else "uncatalogued messages"
+            )
+            return {
+                "call": call.name,
+                "what": f"BSG API 2.0 errors ({groups}, HTTP statuses)",
+                "error": error,
+            }
         if call.local:
             codes = ", ".join(label(c) for c in call.local)
             what = f"BSG error code {codes}" if len(call.local) == 1 else f"BSG error codes {codes}"
@@ -515,26 +621,71 @@ class Analysis:
         messages = {i for i in handled.items if isinstance(i, str) and i != HTTP}
         required: List[object] = [c for c in self.config.require_codes if c in codes]
         if codes or required:
-            dispatch = Dispatch(self, handler.scope, order, lambda e: e.domain == "api1" and e.origin is handler, "codes")
-            self.judge_dispatch(dispatch, handler.body, handler.node, sorted(codes - {0}, key=_item_key), required, handled.calls, after_counts=True)
+            dispatch = Dispatch(
+                self,
+                handler.scope,
+                order,
+                lambda e: e.domain == "api1" and e.origin is handler,
+                "codes",
+            )
+            self.judge_dispatch(
+                dispatch,
+                handler.body,
+                handler.node,
+                sorted(codes - {0}, key=_item_key),
+                required,
+                handled.calls,
+                after_counts=True,
+            )
         if messages and UNCATALOGUED not in messages:
-            dispatch = Dispatch(self, handler.scope, order, lambda e: e.domain in ("message", "body") and e.origin is handler, "messages")
+            dispatch = Dispatch(
+                self,
+                handler.scope,
+                order,
+                lambda e: e.domain in ("message", "body") and e.origin is handler,
+                "messages",
+            )
             ordered = [m.name for m in ErrorMessage if m.name in messages]
-            self.judge_dispatch(dispatch, handler.body, handler.node, ordered, [], handled.calls, after_counts=True)
+            self.judge_dispatch(
+                dispatch, handler.body, handler.node, ordered, [], handled.calls, after_counts=True
+            )
 
-    def judge_dispatch(self, dispatch: "Dispatch", body: List[cst.BaseStatement], at: cst.CSTNode, producible: List[object], required: List[object], calls: List[str], after_counts: bool) -> None:
+    def judge_dispatch(
+        self,
+        dispatch: "Dispatch",
+        body: List[cst.BaseStatement],
+        at: cst.CSTNode,
+        producible: List[object],
+        required: List[object],
+        calls: List[str],
+        after_counts: bool,
+    ) -> None:
         """BSG102/BSG103 for the dispatch on one code expression in ``body``."""
         covered, named, fallback, found = dispatch.block(body, dispatch.universe)
         if found and not fallback:
             dropped = [i for i in producible if not _covers(covered, i)]
             if dropped:
-                self.report(at, "dropped", subject=f"handler of {describe_calls(calls)}", dropped=describe_dropped(dropped), fallback="else, case _, or a final statement")
-        self.report_required(at, f"handler of {describe_calls(calls)}", [c for c in required if c not in named])
+                self.report(
+                    at,
+                    "dropped",
+                    subject=f"handler of {describe_calls(calls)}",
+                    dropped=describe_dropped(dropped),
+                    fallback="else, case _, or a final statement",
+                )
+        self.report_required(
+            at, f"handler of {describe_calls(calls)}", [c for c in required if c not in named]
+        )
 
     def report_required(self, at: cst.CSTNode, subject: str, missing: List[object]) -> None:
         if missing:
             many = len(missing) > 1
-            self.report(at, "required", subject=subject, codes=("codes " if many else "code ") + listing(missing), them="them" if many else "it")
+            self.report(
+                at,
+                "required",
+                subject=subject,
+                codes=("codes " if many else "code ") + listing(missing),
+                them="them" if many else "it",
+            )
 
     # ---- response checks ------------------------------------------------------------
     def check_responses(self) -> None:
@@ -566,28 +717,40 @@ class Analysis:
             node = todo.pop(0)
             if isinstance(node, (cst.Subscript, cst.Call, cst.Name, cst.Attribute)):
                 expr = self.code_expr(node, scope, self.facts.order_of.get(id(node), 0))
-                if expr is not None and expr.domain in ("resp_error", "message") and isinstance(expr.origin, ResponseOrigin):
+                if (
+                    expr is not None
+                    and expr.domain in ("resp_error", "message")
+                    and isinstance(expr.origin, ResponseOrigin)
+                ):
                     return expr
             if isinstance(node, (cst.Lambda, cst.FunctionDef)):
                 continue
             todo.extend(children(node))
         return None
 
-    def check_response(self, statements: List[cst.BaseStatement], scope: Scope, expr: CodeExpr) -> None:
+    def check_response(
+        self, statements: List[cst.BaseStatement], scope: Scope, expr: CodeExpr
+    ) -> None:
         origin: ResponseOrigin = expr.origin
         domain = "codes" if expr.domain == "resp_error" else "messages"
         dispatch = Dispatch(self, scope, 0, lambda e: e == expr, domain)
-        covered, named, fallback, first, after = dispatch.scan(statements, dispatch.universe, response=True)
+        covered, named, fallback, first, after = dispatch.scan(
+            statements, dispatch.universe, response=True
+        )
         if first is None:
             return
-        if after and (dispatch.zero_exits or (domain == "messages" and _exits(statements, raising=True))):
+        if after and (
+            dispatch.zero_exits or (domain == "messages" and _exits(statements, raising=True))
+        ):
             # what follows a code check is the success path unless success left the block; a
             # message check has no success value: what follows it handles the rest only when it
             # treats reaching it as a failure (the block ends in `raise`)
             fallback = True
         if domain == "codes":
             producible: List[object] = sorted(c for c in (origin.codes or ()) if c)
-            required: List[object] = [c for c in self.config.require_codes if c in (origin.codes or ())]
+            required: List[object] = [
+                c for c in self.config.require_codes if c in (origin.codes or ())
+            ]
         else:
             names = {m.name for g in origin.groups or () for m in messages_of_group(g)}
             producible = [m.name for m in ErrorMessage if m.name in names]
@@ -600,9 +763,13 @@ class Analysis:
                     "dropped",
                     subject=f"check of the {origin.call} response",
                     dropped=describe_dropped(dropped),
-                    fallback="else, or a success branch that returns" if domain == "codes" else "else, or a raise after the check",
+                    fallback="else, or a success branch that returns"
+                    if domain == "codes"
+                    else "else, or a raise after the check",
                 )
-        self.report_required(first, f"check of the {origin.call} response", [c for c in required if c not in named])
+        self.report_required(
+            first, f"check of the {origin.call} response", [c for c in required if c not in named]
+        )
 
     # ---- value rules ----------------------------------------------------------------
     def code_expr(self, node: cst.CSTNode, scope: Scope, order: int) -> Optional[CodeExpr]:
@@ -624,7 +791,9 @@ class Analysis:
             return None
         return handled.items
 
-    def operand_values(self, node: cst.CSTNode, scope: Scope, order: int) -> List[Tuple[Any, cst.CSTNode, bool]]:
+    def operand_values(
+        self, node: cst.CSTNode, scope: Scope, order: int
+    ) -> List[Tuple[Any, cst.CSTNode, bool]]:
         """The constant values an operand stands for, each with where to report it."""
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             out: List[Tuple[Any, cst.CSTNode, bool]] = []
@@ -643,23 +812,47 @@ class Analysis:
             return [(value.value, node, False)]
         return []
 
-    def judge(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]], bound: bool = False, substring: bool = False) -> None:
+    def judge(
+        self,
+        value: Any,
+        node: cst.CSTNode,
+        literal: bool,
+        expr: CodeExpr,
+        calls: Optional[Set[object]],
+        bound: bool = False,
+        substring: bool = False,
+    ) -> None:
         """The value rules for one value compared with (or matched against) a code expression."""
         if expr.domain in ("message", "body"):
-            self.judge_message(value, node, literal, expr, calls, substring or expr.domain == "body")
+            self.judge_message(
+                value, node, literal, expr, calls, substring or expr.domain == "body"
+            )
             return
         if isinstance(value, bool) or not isinstance(value, int):
             return
-        http_domain = {"api1": HTTP_SET, "status": HTTP_STATUS_SET, "resp_error": frozenset()}[expr.domain]
+        http_domain = {"api1": HTTP_SET, "status": HTTP_STATUS_SET, "resp_error": frozenset()}[
+            expr.domain
+        ]
         if literal and value not in self.config.allow_literals:
             if value in http_domain:
                 self.report(node, "magic_status", value=value, name=_http_name(value))
             else:
-                hint = suggestion_for(value) if value not in RESERVED_CODES and expr.domain != "status" else None
+                hint = (
+                    suggestion_for(value)
+                    if value not in RESERVED_CODES and expr.domain != "status"
+                    else None
+                )
                 what = "HTTP status" if expr.domain == "status" else "BSG code"
                 if hint:
                     advice = f"use {hint}"
-                elif not bound and (value in RESERVED_CODES or (expr.domain != "status" and not is_documented(value) and value not in http_domain)):
+                elif not bound and (
+                    value in RESERVED_CODES
+                    or (
+                        expr.domain != "status"
+                        and not is_documented(value)
+                        and value not in http_domain
+                    )
+                ):
                     advice = "no documented code has this value (see the rule reported with it)"
                 else:
                     advice = "use a named constant"
@@ -687,19 +880,53 @@ class Analysis:
                     self.report(node, "no_error")
             elif value not in calls:
                 same = same_description(value, [c for c in calls if isinstance(c, int)])
-                families = sorted({family_of(c) for c in calls if isinstance(c, int) and c and family_of(c)}, key=FAMILIES.index)
-                hint = f"; did you mean {label(int(same[0]))}, the same error in the guarded family?" if same else "; remove it or guard the call that can produce it"
-                source = f"the {expr.origin.call} response" if isinstance(expr.origin, ResponseOrigin) else "the guarded calls"
-                self.report(node, "impossible_code", value=label(value), source=source, families=", ".join(families), hint=hint)
+                families = sorted(
+                    {family_of(c) for c in calls if isinstance(c, int) and c and family_of(c)},
+                    key=FAMILIES.index,
+                )
+                hint = (
+                    f"; did you mean {label(int(same[0]))}, the same error in the guarded family?"
+                    if same
+                    else "; remove it or guard the call that can produce it"
+                )
+                source = (
+                    f"the {expr.origin.call} response"
+                    if isinstance(expr.origin, ResponseOrigin)
+                    else "the guarded calls"
+                )
+                self.report(
+                    node,
+                    "impossible_code",
+                    value=label(value),
+                    source=source,
+                    families=", ".join(families),
+                    hint=hint,
+                )
 
-    def judge_message(self, value: Any, node: cst.CSTNode, literal: bool, expr: CodeExpr, calls: Optional[Set[object]], substring: bool) -> None:
+    def judge_message(
+        self,
+        value: Any,
+        node: cst.CSTNode,
+        literal: bool,
+        expr: CodeExpr,
+        calls: Optional[Set[object]],
+        substring: bool,
+    ) -> None:
         if not isinstance(value, str):
             return
         member = lookup_message(value)
-        matches = {member.name} if member is not None else (messages_containing(value) if substring else set())
+        matches = (
+            {member.name}
+            if member is not None
+            else (messages_containing(value) if substring else set())
+        )
         if literal:
-            hint = f"use ErrorMessage.{member.name}" if member is not None else "use a named constant"
-            self.report(node, "magic", what="BSG message", value=repr(value), expr=_what(expr), hint=hint)
+            hint = (
+                f"use ErrorMessage.{member.name}" if member is not None else "use a named constant"
+            )
+            self.report(
+                node, "magic", what="BSG message", value=repr(value), expr=_what(expr), hint=hint
+            )
         catalogued = calls is None or UNCATALOGUED not in calls
         if not matches:
             if catalogued:
@@ -739,22 +966,42 @@ class Analysis:
                     continue
                 calls = self.producible(expr)
                 # a range bound is a magic number, not a claim that the value occurs
-                bound = isinstance(op, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual))
+                bound = isinstance(
+                    op, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+                )
                 substring = code_on_right and isinstance(op, (cst.In, cst.NotIn))
                 for value, report_at, literal in self.operand_values(other, site.scope, site.order):
-                    self.judge(value, report_at, literal, expr, calls, bound=bound, substring=substring)
-                    if bound and calls is not None and expr.domain in ("api1", "resp_error") and is_documented(value) and value and not self.range_meets(node, expr, site, calls):
-                        self.report(report_at, "impossible_range", value=label(value), families=", ".join(_families(calls)))
+                    self.judge(
+                        value, report_at, literal, expr, calls, bound=bound, substring=substring
+                    )
+                    if (
+                        bound
+                        and calls is not None
+                        and expr.domain in ("api1", "resp_error")
+                        and is_documented(value)
+                        and value
+                        and not self.range_meets(node, expr, site, calls)
+                    ):
+                        self.report(
+                            report_at,
+                            "impossible_range",
+                            value=label(value),
+                            families=", ".join(_families(calls)),
+                        )
                 break
             left = right
 
-    def range_meets(self, node: cst.Comparison, expr: CodeExpr, site: Site, calls: Set[object]) -> bool:
+    def range_meets(
+        self, node: cst.Comparison, expr: CodeExpr, site: Site, calls: Set[object]
+    ) -> bool:
         """Whether the codes a chained range comparison admits include one the calls produce."""
         dispatch = Dispatch(self, site.scope, site.order, lambda e: e == expr, "codes")
         cover, _named = dispatch.comparison(node)
         if cover is UNKNOWN or cover is NOT_CODE:
             return True
-        return any(c in cover for c in calls if isinstance(c, int)) or (HTTP in calls and bool(cover & HTTP_SET))
+        return any(c in cover for c in calls if isinstance(c, int)) or (
+            HTTP in calls and bool(cover & HTTP_SET)
+        )
 
     def check_match(self, site: Site) -> None:
         node = site.node
@@ -765,7 +1012,9 @@ class Analysis:
         calls = self.producible(expr)
         for case in node.cases:
             for value_node in _pattern_values(case.pattern):
-                for value, report_at, literal in self.operand_values(value_node, site.scope, site.order):
+                for value, report_at, literal in self.operand_values(
+                    value_node, site.scope, site.order
+                ):
                     self.judge(value, report_at, literal, expr, calls)
 
     def check_class_patterns(self, site: Site) -> None:
@@ -795,10 +1044,14 @@ class Analysis:
                         if keyword.key.value != field:
                             continue
                         for value_node in _pattern_values(keyword.pattern):
-                            for value, report_at, literal in self.operand_values(value_node, site.scope, site.order):
+                            for value, report_at, literal in self.operand_values(
+                                value_node, site.scope, site.order
+                            ):
                                 self.judge(value, report_at, literal, attribute, calls)
 
-    def check_table(self, table_node: cst.BaseExpression, key_node: cst.BaseExpression, site: Site) -> None:
+    def check_table(
+        self, table_node: cst.BaseExpression, key_node: cst.BaseExpression, site: Site
+    ) -> None:
         expr = self.code_expr(key_node, site.scope, site.order)
         if expr is None:
             return
@@ -808,7 +1061,9 @@ class Analysis:
         calls = self.producible(expr)
         for element in table.node.elements:
             if isinstance(element, cst.DictElement):
-                for value, report_at, literal in self.operand_values(element.key, site.scope, site.order):
+                for value, report_at, literal in self.operand_values(
+                    element.key, site.scope, site.order
+                ):
                     self.judge(value, report_at, literal, expr, calls)
 
     def check_reserved_construction(self, rec: CallRec) -> None:
@@ -819,7 +1074,9 @@ class Analysis:
             last = func.qualname.rsplit(".", 1)[-1]
             if self.r.error_kind(func) is not None:
                 for index, a in enumerate(node.args):
-                    if (a.keyword is not None and a.keyword.value == "code") or (a.keyword is None and index == 0):
+                    if (a.keyword is not None and a.keyword.value == "code") or (
+                        a.keyword is None and index == 0
+                    ):
                         arg = a.value
             elif last == "ErrorCode" and node.args and "bsg" in func.qualname.rsplit(".", 1)[0]:
                 # the catalogue's ErrorCode (or a copy written by `catalogue --format python`
@@ -845,7 +1102,9 @@ class Dispatch:
     ``codes`` (ints) or ``messages`` (API 2.0 message members, by name).
     """
 
-    def __init__(self, analysis: Analysis, scope: Scope, order: int, target: Any, domain: str) -> None:
+    def __init__(
+        self, analysis: Analysis, scope: Scope, order: int, target: Any, domain: str
+    ) -> None:
         self.a = analysis
         self.scope = scope
         self.default_order = order
@@ -862,13 +1121,17 @@ class Dispatch:
     def _order(self, node: cst.CSTNode) -> int:
         return self.a.facts.order_of.get(id(node), self.default_order)
 
-    def block(self, statements: List[cst.BaseStatement], within: FrozenSet[int]) -> Tuple[Set[int], Set[int], bool, bool]:
+    def block(
+        self, statements: List[cst.BaseStatement], within: FrozenSet[int]
+    ) -> Tuple[Set[int], Set[int], bool, bool]:
         """(covered, named, fallback, found) for a block of statements: in a handler, any
         other statement (not a no-op, not an alias assignment) is a fallback."""
         covered, named, fallback, first, _others_after = self.scan(statements, within)
         return covered, named, fallback, first is not None
 
-    def scan(self, statements: List[cst.BaseStatement], within: FrozenSet[int], response: bool = False) -> Tuple[Set[int], Set[int], bool, Optional[cst.CSTNode], bool]:
+    def scan(
+        self, statements: List[cst.BaseStatement], within: FrozenSet[int], response: bool = False
+    ) -> Tuple[Set[int], Set[int], bool, Optional[cst.CSTNode], bool]:
         """(covered, named, fallback from the dispatch itself, its first statement, whether other
         statements follow it). ``response``: only ``if``/``match`` statements dispatch, and other
         statements are not fallbacks by themselves (the caller decides)."""
@@ -879,7 +1142,11 @@ class Dispatch:
         after = False
         for statement in statements:
             for small in _smalls(statement):
-                result = self.statement(small, within) if not response or isinstance(small, (cst.If, cst.Match)) else None
+                result = (
+                    self.statement(small, within)
+                    if not response or isinstance(small, (cst.If, cst.Match))
+                    else None
+                )
                 if result is None:
                     if not _is_noop(small) and not self.is_alias_assignment(small):
                         if not response:
@@ -904,14 +1171,18 @@ class Dispatch:
         resolved = self.a.r.resolve(value, self.scope, self._order(value))
         return isinstance(resolved, Json)
 
-    def statement(self, node: cst.CSTNode, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
+    def statement(
+        self, node: cst.CSTNode, within: FrozenSet[int]
+    ) -> Optional[Tuple[Set[int], Set[int], bool]]:
         if isinstance(node, cst.If):
             return self.if_chain(node, within)
         if isinstance(node, cst.Match):
             return self.match(node, within)
         return self.table_lookup(node, within)
 
-    def if_chain(self, node: cst.If, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
+    def if_chain(
+        self, node: cst.If, within: FrozenSet[int]
+    ) -> Optional[Tuple[Set[int], Set[int], bool]]:
         """Coverage of an if/elif/else chain. A code reaches a branch only if no earlier branch
         took it, so an ``else`` (or a complement, which is a fallback) covers what reaches it,
         not what an earlier branch took and dropped in a nested dispatch."""
@@ -921,7 +1192,9 @@ class Dispatch:
         while isinstance(current, cst.If):
             cover, named = self.condition(current.test)
             tests_code = tests_code or cover is not NOT_CODE
-            complement = cover is not NOT_CODE and cover is not UNKNOWN and self.is_complement(current.test)
+            complement = (
+                cover is not NOT_CODE and cover is not UNKNOWN and self.is_complement(current.test)
+            )
             branches.append((cover, named, block_statements(current.body), complement))
             current = current.orelse
         if not tests_code:
@@ -955,7 +1228,9 @@ class Dispatch:
             self.zero_exits = True
         return set(effective) if (inner_fb or not inner_found) else (inner_cov & effective)
 
-    def match(self, node: cst.Match, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
+    def match(
+        self, node: cst.Match, within: FrozenSet[int]
+    ) -> Optional[Tuple[Set[int], Set[int], bool]]:
         if not self.is_code(node.subject):
             return None
         covered: Set[int] = set()
@@ -1043,7 +1318,11 @@ class Dispatch:
             op_type = type(node.operator)
             while todo:
                 item = todo.pop()
-                if isinstance(item, cst.BooleanOperation) and isinstance(item.operator, op_type) and not item.lpar:
+                if (
+                    isinstance(item, cst.BooleanOperation)
+                    and isinstance(item.operator, op_type)
+                    and not item.lpar
+                ):
                     todo += [item.right, item.left]
                 else:
                     operands.append(item)
@@ -1079,14 +1358,21 @@ class Dispatch:
             return self.comparison(node)
         if self.is_code(node):
             return set(self.universe) - {0}, set()
-        if self.domain == "messages" and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("startswith", "endswith", "__contains__", "find") and self.is_code(node.func.value):
+        if (
+            self.domain == "messages"
+            and isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in ("startswith", "endswith", "__contains__", "find")
+            and self.is_code(node.func.value)
+        ):
             return UNKNOWN, set()
         if self.mentions_code(node):
             return UNKNOWN, set()
         return NOT_CODE, set()
 
     def is_complement(self, node: cst.BaseExpression) -> bool:
-        """Whether a condition tests the code against what it is not (``!=``, ``not in``, ``not``)."""
+        """Whether a condition tests the code against what it is not (``!=``, ``not in``,
+        ``not``)."""
         if isinstance(node, cst.BooleanOperation):
             operands = [node.left, node.right]
             if isinstance(node.operator, cst.Or):
@@ -1097,11 +1383,15 @@ class Dispatch:
             return all(self.is_complement(o) for o in operands)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             inner = node.expression
-            return isinstance(inner, (cst.Comparison, cst.BooleanOperation)) and not self.is_complement(inner)
+            return isinstance(
+                inner, (cst.Comparison, cst.BooleanOperation)
+            ) and not self.is_complement(inner)
         if isinstance(node, cst.Comparison):
             left = node.left
             for target in node.comparisons:
-                if isinstance(target.operator, (cst.NotEqual, cst.NotIn, cst.IsNot)) and (self.is_code(left) or self.is_code(target.comparator)):
+                if isinstance(target.operator, (cst.NotEqual, cst.NotIn, cst.IsNot)) and (
+                    self.is_code(left) or self.is_code(target.comparator)
+                ):
                     return True
                 left = target.comparator
         return False
@@ -1112,7 +1402,12 @@ class Dispatch:
             item = todo.pop()
             if isinstance(item, (cst.Name, cst.Attribute)) and self.is_code(item):
                 return True
-            if isinstance(item, cst.Call) and isinstance(item.func, cst.Name) and item.func.value == "getattr" and self.is_code(item):
+            if (
+                isinstance(item, cst.Call)
+                and isinstance(item.func, cst.Name)
+                and item.func.value == "getattr"
+                and self.is_code(item)
+            ):
                 return True
             todo.extend(children(item))
         return False
@@ -1144,7 +1439,9 @@ class Dispatch:
         assert cover is not None
         return cover, named & cover
 
-    def compare(self, op: cst.BaseCompOp, other: cst.BaseExpression, code_on_left: bool) -> Tuple[Any, Set[int]]:
+    def compare(
+        self, op: cst.BaseCompOp, other: cst.BaseExpression, code_on_left: bool
+    ) -> Tuple[Any, Set[int]]:
         if isinstance(op, (cst.In, cst.NotIn)):
             if not code_on_left:
                 if self.domain != "messages":
@@ -1175,14 +1472,26 @@ class Dispatch:
             return UNKNOWN, set()
         # ranges: normalise to "code OP value"
         if not code_on_left:
-            op = {cst.LessThan: cst.GreaterThan, cst.GreaterThan: cst.LessThan, cst.LessThanEqual: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThanEqual}[type(op)]()
+            op = {
+                cst.LessThan: cst.GreaterThan,
+                cst.GreaterThan: cst.LessThan,
+                cst.LessThanEqual: cst.GreaterThanEqual,
+                cst.GreaterThanEqual: cst.LessThanEqual,
+            }[type(op)]()
         top = len(UNIVERSE)  # the universe of codes is 0 .. top-1
-        bounds = {cst.LessThan: (0, value), cst.LessThanEqual: (0, value + 1), cst.GreaterThan: (value + 1, top), cst.GreaterThanEqual: (value, top)}
+        bounds = {
+            cst.LessThan: (0, value),
+            cst.LessThanEqual: (0, value + 1),
+            cst.GreaterThan: (value + 1, top),
+            cst.GreaterThanEqual: (value, top),
+        }
         low, high = bounds[type(op)]
         cover = set(range(max(low, 0), min(high, top)))
         return cover, set(cover)
 
-    def table_lookup(self, node: cst.CSTNode, within: FrozenSet[int]) -> Optional[Tuple[Set[int], Set[int], bool]]:
+    def table_lookup(
+        self, node: cst.CSTNode, within: FrozenSet[int]
+    ) -> Optional[Tuple[Set[int], Set[int], bool]]:
         if not self.a.facts.has_tables:
             return None
         # a table dispatches when the lookup is what the statement does (`T[code](...)`,
@@ -1195,11 +1504,20 @@ class Dispatch:
             item = item.expression
         if isinstance(item, cst.Call) and isinstance(item.func, (cst.Subscript, cst.Call)):
             item = item.func  # the looked-up handler is called
-        if isinstance(item, cst.Subscript) and len(item.slice) == 1 and isinstance(item.slice[0].slice, cst.Index):
+        if (
+            isinstance(item, cst.Subscript)
+            and len(item.slice) == 1
+            and isinstance(item.slice[0].slice, cst.Index)
+        ):
             table = self.table(item.value, item.slice[0].slice.value)
             if table is not None:
                 return table & within, table & within, False
-        if isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute) and item.func.attr.value == "get" and item.args:
+        if (
+            isinstance(item, cst.Call)
+            and isinstance(item.func, cst.Attribute)
+            and item.func.attr.value == "get"
+            and item.args
+        ):
             table = self.table(item.func.value, item.args[0].value)
             if table is not None:
                 return table & within, table & within, len(item.args) > 1
@@ -1230,7 +1548,11 @@ _NOT_LITERAL = object()
 def _literal_value(node: cst.CSTNode) -> Any:
     if isinstance(node, cst.Integer):
         return int(node.evaluated_value)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
+    if (
+        isinstance(node, cst.UnaryOperation)
+        and isinstance(node.operator, cst.Minus)
+        and isinstance(node.expression, cst.Integer)
+    ):
         return -int(node.expression.evaluated_value)
     if isinstance(node, cst.SimpleString):
         try:
@@ -1300,7 +1622,9 @@ def messages_containing(text: str) -> Set[str]:
     """Names of the messages (or of the aliases' members) whose text contains ``text``."""
     key = normalize_message(text)
     found = {m.name for m in ErrorMessage if key in normalize_message(m.value)}
-    found |= {member.name for alias, member in MESSAGE_ALIASES.items() if key in normalize_message(alias)}
+    found |= {
+        member.name for alias, member in MESSAGE_ALIASES.items() if key in normalize_message(alias)
+    }
     return found
 
 
@@ -1326,7 +1650,10 @@ def describe_dropped(dropped: List[object]) -> str:
     if codes:
         parts.append(f"{len(codes)} BSG code{'s' if len(codes) > 1 else ''}: {listing(codes)}")
     if names:
-        parts.append(f"{len(names)} BSG message{'s' if len(names) > 1 else ''}: {listing([ErrorMessage[n].value for n in names])}")
+        parts.append(
+            f"{len(names)} BSG message{'s' if len(names) > 1 else ''}: "
+            f"{listing([ErrorMessage[n].value for n in names])}"
+        )
     if HTTP in dropped:
         low, high = HTTP_ERROR_STATUSES[0], HTTP_ERROR_STATUSES[-1]
         parts.append(f"the HTTP errors ({low}–{high})")
@@ -1334,7 +1661,10 @@ def describe_dropped(dropped: List[object]) -> str:
 
 
 def _families(calls: Iterable[object]) -> List[str]:
-    return sorted({family_of(c) for c in calls if isinstance(c, int) and c and family_of(c)}, key=FAMILIES.index)  # type: ignore[arg-type]
+    return sorted(
+        {family_of(c) for c in calls if isinstance(c, int) and c and family_of(c)},
+        key=FAMILIES.index,
+    )  # type: ignore[arg-type]
 
 
 def _what(expr: CodeExpr) -> str:

@@ -13,14 +13,19 @@ from typing import Dict, Iterable, Iterator, Optional, Sequence
 from flake8_bsg import __version__
 from flake8_bsg.codes import GROUPS, MESSAGE_ALIASES, RESERVED_CODES, ErrorCode, ErrorMessage
 
-
 # ---- catalogue ----------------------------------------------------------------------------
 
 
 def catalogue_table() -> str:
     lines = ["| code | name | family | description |", "|---|---|---|---|"]
     lines += [f"| {int(m)} | {m.name} | {m.family} | {m.description} |" for m in ErrorCode]
-    lines += ["", f"Reserved for future use (never returned): {', '.join(str(c) for c in sorted(RESERVED_CODES))}.", ""]
+    lines += [
+        "",
+        "Reserved for future use (never returned): "
+        + ", ".join(str(c) for c in sorted(RESERVED_CODES))
+        + ".",
+        "",
+    ]
     lines += ["| name | message | groups |", "|---|---|---|"]
     lines += [f"| {m.name} | {m.value} | {', '.join(m.groups)} |" for m in ErrorMessage]
     lines += ["", "Aliases (wordings the live API returns):", ""]
@@ -30,9 +35,14 @@ def catalogue_table() -> str:
 
 def catalogue_json() -> str:
     data = {
-        "codes": [{"code": int(m), "name": m.name, "family": m.family, "description": m.description} for m in ErrorCode],
+        "codes": [
+            {"code": int(m), "name": m.name, "family": m.family, "description": m.description}
+            for m in ErrorCode
+        ],
         "reserved": sorted(RESERVED_CODES),
-        "messages": [{"name": m.name, "message": m.value, "groups": list(m.groups)} for m in ErrorMessage],
+        "messages": [
+            {"name": m.name, "message": m.value, "groups": list(m.groups)} for m in ErrorMessage
+        ],
         "aliases": {text: member.name for text, member in MESSAGE_ALIASES.items()},
         "groups": list(GROUPS),
     }
@@ -43,8 +53,10 @@ def catalogue_python() -> str:
     out = [
         '"""BSG error codes and API 2.0 error messages.',
         "",
-        f"Written by ``flake8-bsg catalogue --format python`` (flake8-bsg {__version__}); standard library only.",
-        "flake8-bsg resolves ``ErrorCode.<NAME>`` and ``ErrorMessage.<NAME>`` from this module as from",
+        f"Written by ``flake8-bsg catalogue --format python`` (flake8-bsg {__version__}); "
+        "standard library only.",
+        "flake8-bsg resolves ``ErrorCode.<NAME>`` and ``ErrorMessage.<NAME>`` from this module as "
+        "from",
         "``flake8_bsg.codes``, and ``flake8-bsg fix --codes-module`` can import from it.",
         '"""',
         "",
@@ -61,8 +73,15 @@ def catalogue_python() -> str:
     out += [f"    {m.name} = {int(m)}  # {m.family}: {m.description}" for m in ErrorCode]
     out += ["", "", "class ErrorMessage(str, enum.Enum):", '    """API 2.0 error messages."""', ""]
     out += [f"    {m.name} = {m.value!r}  # {', '.join(m.groups)}" for m in ErrorMessage]
-    out += ["", "", "#: Wordings the live API returns for documented errors.", "MESSAGE_ALIASES = {"]
-    out += [f"    {text!r}: ErrorMessage.{member.name}," for text, member in MESSAGE_ALIASES.items()]
+    out += [
+        "",
+        "",
+        "#: Wordings the live API returns for documented errors.",
+        "MESSAGE_ALIASES = {",
+    ]
+    out += [
+        f"    {text!r}: ErrorMessage.{member.name}," for text, member in MESSAGE_ALIASES.items()
+    ]
     out += ["}", ""]
     return "\n".join(out)
 
@@ -78,7 +97,8 @@ def explain(code: str) -> Optional[str]:
         return None
     indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
     parts = [
-        f"{rule.code} {rule.name}: {rule.summary}" + (" (off by default)" if rule.default_off else ""),
+        f"{rule.code} {rule.name}: {rule.summary}"
+        + (" (off by default)" if rule.default_off else ""),
         "",
         "What it does",
         rule.what,
@@ -99,6 +119,7 @@ def explain(code: str) -> Optional[str]:
 
 
 # ---- check ----------------------------------------------------------------------------------
+
 
 def _config_values(paths: Sequence[str]) -> Dict[str, str]:
     """``[flake8]`` from setup.cfg/tox.ini/.flake8 and ``[tool.flake8-bsg]`` from pyproject.toml."""
@@ -126,7 +147,9 @@ def _config_values(paths: Sequence[str]) -> Dict[str, str]:
                     data = {}
             section = data.get("tool", {}).get("flake8-bsg", {})
             for key, value in section.items():
-                values[key.replace("_", "-")] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+                values[key.replace("_", "-")] = (
+                    ",".join(map(str, value)) if isinstance(value, list) else str(value)
+                )
     return values
 
 
@@ -134,7 +157,11 @@ def _python_files(paths: Iterable[str]) -> Iterator[str]:
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules"))
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if not d.startswith(".") and d not in ("__pycache__", "node_modules")
+                )
                 for name in sorted(files):
                     if name.endswith(".py"):
                         yield os.path.join(root, name)
@@ -250,7 +277,10 @@ def run_fix(args: argparse.Namespace) -> int:
         data = result.fixed.encode("utf-8-sig" if bom else encoding)
         with open(path, "wb") as handle:
             handle.write(data)
-        print(f"{path}: replaced {len(result.replaced)} literal{'s' if len(result.replaced) != 1 else ''}")
+        print(
+            f"{path}: replaced {len(result.replaced)} "
+            f"literal{'s' if len(result.replaced) != 1 else ''}"
+        )
     if failed:
         return 2
     return 1 if changed else 0
@@ -260,23 +290,40 @@ def run_fix(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flake8-bsg", description="Checks for code that uses the BSG messaging API.")
+    parser = argparse.ArgumentParser(
+        prog="flake8-bsg", description="Checks for code that uses the BSG messaging API."
+    )
     parser.add_argument("--version", action="version", version=f"flake8-bsg {__version__}")
     sub = parser.add_subparsers(dest="command")
     check = sub.add_parser("check", help="lint files without flake8 (same diagnostics and format)")
     check.add_argument("paths", nargs="+")
     for flag, _default, help_text in __import__("flake8_bsg.options", fromlist=["OPTIONS"]).OPTIONS:
         check.add_argument(flag, default=None, help=help_text)
-    check.add_argument("--extend-select", default="", help="enable rules that are off by default (BSG204)")
+    check.add_argument(
+        "--extend-select", default="", help="enable rules that are off by default (BSG204)"
+    )
     cat = sub.add_parser("catalogue", help="print the error catalogue")
     cat.add_argument("--format", choices=("table", "json", "python"), default="table")
     exp = sub.add_parser("explain", help="print a rule's documentation")
     exp.add_argument("code")
-    fix = sub.add_parser("fix", help="replace magic codes (BSG201, BSG204) by their named constants")
+    fix = sub.add_parser(
+        "fix", help="replace magic codes (BSG201, BSG204) by their named constants"
+    )
     fix.add_argument("paths", nargs="+")
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
-    fix.add_argument("--extend-select", default="", help="BSG204: also replace HTTP statuses by http.HTTPStatus members")
-    fix.add_argument("--codes-module", default="flake8_bsg.codes", help="module to import ErrorCode/ErrorMessage from (e.g. one written by `catalogue --format python`)")
+    fix.add_argument(
+        "--extend-select",
+        default="",
+        help="BSG204: also replace HTTP statuses by http.HTTPStatus members",
+    )
+    fix.add_argument(
+        "--codes-module",
+        default="flake8_bsg.codes",
+        help=(
+            "module to import ErrorCode/ErrorMessage from (e.g. one written by `catalogue "
+            "--format python`)"
+        ),
+    )
     for flag, _default, help_text in __import__("flake8_bsg.options", fromlist=["OPTIONS"]).OPTIONS:
         fix.add_argument(flag, default=None, help=help_text)
     return parser
@@ -286,7 +333,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "catalogue":
-        text = {"table": catalogue_table, "json": catalogue_json, "python": catalogue_python}[args.format]()
+        text = {"table": catalogue_table, "json": catalogue_json, "python": catalogue_python}[
+            args.format
+        ]()
         sys.stdout.write(text)
         return 0
     if args.command == "explain":
@@ -294,7 +343,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if text is None:
             from flake8_bsg.rules import RULES
 
-            print(f"flake8-bsg: unknown rule {args.code!r} (known: {', '.join(RULES)})", file=sys.stderr)
+            print(
+                f"flake8-bsg: unknown rule {args.code!r} (known: {', '.join(RULES)})",
+                file=sys.stderr,
+            )
             return 2
         sys.stdout.write(text)
         return 0

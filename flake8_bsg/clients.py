@@ -142,7 +142,8 @@ API2_ERROR = "bsg_api.ApiException"
 #: Modules that export ``ApiException`` (and its base).
 API2_ERROR_MODULES = ("bsg_api", "bsg_api.exceptions", "bsg_api.rest")
 API2_BASE_ERROR = "OpenApiException"
-#: Subclasses of ``ApiException`` (in ``bsg_api.exceptions``): catching only these lets other statuses escape.
+#: Subclasses of ``ApiException`` (in ``bsg_api.exceptions``): catching only these lets other
+#: statuses escape.
 API2_SUBCLASSES: FrozenSet[str] = frozenset(
     {
         "BadRequestException",
@@ -202,8 +203,22 @@ def canonical_api2(qualname: str) -> Optional[str]:
 API1_HOST = "api.bsg.world"
 API2_HOST = "one-api.bsg.world"
 #: ``/rest/<segment>/`` of an API 1.0 URL: the family it adds to common.
-REST_SEGMENTS: Dict[str, Tuple[str, ...]] = {"sms": (SMS,), "viber": (VIBER,), "hlr": (NUMBER_VERIFIER,), "common": ()}
+REST_SEGMENTS: Dict[str, Tuple[str, ...]] = {
+    "sms": (SMS,),
+    "viber": (VIBER,),
+    "hlr": (NUMBER_VERIFIER,),
+    "common": (),
+}
 HTTP_MODULES = ("requests", "httpx", "aiohttp")
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request"})
 #: Session/client classes whose request methods are calls.
-HTTP_SESSIONS = frozenset({"requests.Session", "requests.session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "requests.sessions.Session"})
+HTTP_SESSIONS = frozenset(
+    {
+        "requests.Session",
+        "requests.session",
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "aiohttp.ClientSession",
+        "requests.sessions.Session",
+    }
+)

@@ -69,7 +69,11 @@ class ErrorCode(enum.IntEnum):
     NOT_ENOUGH_FUNDS = 8, COMMON, "not enough funds"
     RATE_SCALE_INACTIVE = 9, COMMON, "rate scale is inactive"
     INVALID_SENDING_TIME = 10, COMMON, "invalid sending time"
-    TOO_MANY_SIMULTANEOUS_MESSAGES = 11, COMMON, "maximum number of messages processed simultaneously for sending has been exceeded"
+    TOO_MANY_SIMULTANEOUS_MESSAGES = (
+        11,
+        COMMON,
+        "maximum number of messages processed simultaneously for sending has been exceeded",
+    )
     PACKAGE_SIZE_EXCEEDED = 12, COMMON, "maximum message package size is exceeded"
     SMS_NOT_FOUND = 20, SMS, "SMS not found"
     SMS_INVALID_PHONE_NUMBER = 21, SMS, "invalid phone number"
@@ -135,7 +139,10 @@ class ErrorMessage(str, enum.Enum):
 
     INVALID_PHONE_NUMBER_FORMAT = "Invalid phone number format", (CONTACTS, SMS)
     CONTACT_NOT_FOUND = "Contact not found", (CONTACTS,)
-    PHONE_ALREADY_IN_CONTACT_BOOK = "The phone number already exists in the user’s Contact Book", (CONTACTS,)
+    PHONE_ALREADY_IN_CONTACT_BOOK = (
+        "The phone number already exists in the user’s Contact Book",
+        (CONTACTS,),
+    )
     FIELDS_LIMIT_EXCEEDED = "Number of available fields exceeded", (CONTACTS,)
     INVALID_CONTACT_FIELD_FORMAT = "Invalid contact field format", (CONTACTS,)
     INVALID_DATE_FIELD_FORMAT = "Invalid date field format", (CONTACTS,)
@@ -159,7 +166,10 @@ class ErrorMessage(str, enum.Enum):
     EMPTY_GROUPS = "Empty groups", (SMS,)
     INVALID_CAMPAIGN_STATUS = "Invalid campaign status", (SMS,)
     INVALID_COUNTRY = "Invalid country specified", (SENDER,)
-    NAME_REGISTRATION_NOT_ALLOWED = "Name registration is not allowed for the specified country", (SENDER,)
+    NAME_REGISTRATION_NOT_ALLOWED = (
+        "Name registration is not allowed for the specified country",
+        (SENDER,),
+    )
     OPERATOR_NOT_FOUND = "Operator not found", (TARIFF,)
     OPERATOR_PRICE_NOT_FOUND = "Operator price not found", (TARIFF,)
     INVALID_CONTACT_ID = "Invalid contact id", (CONTACTS,)
@@ -207,9 +217,15 @@ def member_of(code: int) -> Optional[ErrorCode]:
     return _BY_VALUE.get(code)
 
 
-def nearest_codes(value: int, candidates: Optional[Iterable[int]] = None, limit: int = 2) -> List[ErrorCode]:
+def nearest_codes(
+    value: int, candidates: Optional[Iterable[int]] = None, limit: int = 2
+) -> List[ErrorCode]:
     """The documented error codes numerically closest to ``value`` (ties: the lower first)."""
-    pool = [_BY_VALUE[c] for c in (candidates if candidates is not None else _BY_VALUE) if c in _BY_VALUE and c]
+    pool = [
+        _BY_VALUE[c]
+        for c in (candidates if candidates is not None else _BY_VALUE)
+        if c in _BY_VALUE and c
+    ]
     pool.sort(key=lambda member: (abs(int(member) - value), int(member)))
     return pool[:limit]
 
@@ -219,7 +235,11 @@ def same_description(code: int, candidates: Iterable[int]) -> List[ErrorCode]:
     member = _BY_VALUE.get(code)
     if member is None:
         return []
-    return [_BY_VALUE[c] for c in sorted(candidates) if c in _BY_VALUE and c != code and _BY_VALUE[c].description == member.description]
+    return [
+        _BY_VALUE[c]
+        for c in sorted(candidates)
+        if c in _BY_VALUE and c != code and _BY_VALUE[c].description == member.description
+    ]
 
 
 def normalize_message(text: str) -> str:
@@ -240,7 +260,9 @@ def is_alias(text: str) -> bool:
 
 def close_messages(text: str, limit: int = 2) -> List[ErrorMessage]:
     """Documented messages that read closest to ``text``."""
-    keys = difflib.get_close_matches(normalize_message(text), list(_BY_MESSAGE), n=limit * 2, cutoff=0.6)
+    keys = difflib.get_close_matches(
+        normalize_message(text), list(_BY_MESSAGE), n=limit * 2, cutoff=0.6
+    )
     found: List[ErrorMessage] = []
     for key in keys:
         member = _BY_MESSAGE[key]
@@ -258,5 +280,9 @@ _SPACES = re.compile(r"\s+")
 _BY_VALUE: Dict[int, ErrorCode] = {int(member): member for member in ErrorCode}
 _BY_MESSAGE: Dict[str, ErrorMessage] = {normalize_message(m.value): m for m in ErrorMessage}
 _BY_MESSAGE.update({normalize_message(text): member for text, member in MESSAGE_ALIASES.items()})
-_BY_FAMILY: Dict[str, Tuple[ErrorCode, ...]] = {f: tuple(m for m in ErrorCode if m.family == f) for f in FAMILIES}
-_BY_GROUP: Dict[str, Tuple[ErrorMessage, ...]] = {g: tuple(m for m in ErrorMessage if g in m.groups) for g in GROUPS}
+_BY_FAMILY: Dict[str, Tuple[ErrorCode, ...]] = {
+    f: tuple(m for m in ErrorCode if m.family == f) for f in FAMILIES
+}
+_BY_GROUP: Dict[str, Tuple[ErrorMessage, ...]] = {
+    g: tuple(m for m in ErrorMessage if g in m.groups) for g in GROUPS
+}

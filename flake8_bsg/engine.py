@@ -57,7 +57,8 @@ def run_deep(action: Callable[[], Any]) -> Any:
     def work() -> None:
         try:
             outcome.append(action())
-        except BaseException as exc:  # noqa: B902 - LibCST's PanicException derives from BaseException
+        # LibCST's PanicException derives from BaseException
+        except BaseException as exc:  # noqa: B902
             outcome.append(exc)
 
     # LibCST builds hundreds of thousands of objects; collecting cycles while it does costs
@@ -148,7 +149,6 @@ def strip_form_feeds(source: str) -> Tuple[str, Dict[int, int]]:
 def _analyse(source: str, filename: str, config: Config) -> List[Result]:
     import libcst as cst
 
-    from flake8_bsg import checks, model
     from flake8_bsg.positions import node_positions
     from flake8_bsg.rules import message
 
@@ -160,11 +160,7 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
         if len(reason) > 120:
             reason = reason[:117].rstrip(" ,") + "..."
         return [(1, 0, message("unparsable", reason=reason))]
-    facts = model.collect(module, package_of(filename))
-    try:
-        diags = checks.analyze(facts, config, config.is_test_file(filename))
-    finally:
-        model.dispose(facts)
+    diags = find_diagnostics(module, filename, config)
     if not diags:
         return []
     positions = node_positions(module, {id(node) for node, _c, _m in diags})
@@ -174,6 +170,20 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
         results.append((line, col + shifted.get(line, 0), text))
     results.sort(key=lambda r: (r[0], r[1], r[2]))
     return results
+
+
+def find_diagnostics(module: Any, filename: str, config: Config) -> List[Any]:
+    """The diagnostics of a parsed module, as ``(node, code, message)``, in the order found.
+
+    The one entry to the analysis for every adapter (flake8, ``check``, ``fix``).
+    """
+    from flake8_bsg import checks, model
+
+    facts = model.collect(module, package_of(filename))
+    try:
+        return checks.analyze(facts, config, config.is_test_file(filename))
+    finally:
+        model.dispose(facts)
 
 
 def check_lines(lines: Sequence[str], filename: str, config: Config) -> List[Result]:

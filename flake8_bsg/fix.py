@@ -54,7 +54,9 @@ def _eligible_literals(facts: model.Facts) -> Set[int]:
             right = target.comparator
             if isinstance(op, (cst.Equal, cst.NotEqual)):
                 ids.update((id(left), id(right)))
-            elif isinstance(op, (cst.In, cst.NotIn)) and isinstance(right, (cst.Tuple, cst.List, cst.Set)):
+            elif isinstance(op, (cst.In, cst.NotIn)) and isinstance(
+                right, (cst.Tuple, cst.List, cst.Set)
+            ):
                 ids.update(id(element.value) for element in right.elements)
             left = right
     for site in facts.matches:
@@ -125,18 +127,29 @@ class _Names:
                     self.bound.add(name)
                 continue
             for small in statement.body:
-                if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                if isinstance(small, cst.ImportFrom) and not isinstance(
+                    small.names, cst.ImportStar
+                ):
                     source = model.dotted_name(small.module) if small.module is not None else ""
                     source = source or ""
                     for alias in small.names:
                         name = alias.name.value if isinstance(alias.name, cst.Name) else ""
                         local = alias.asname.name.value if alias.asname is not None else name
                         self.bound.add(local)
-                        # the catalogue, the chosen module, or the team's own copy (a path naming bsg)
-                        catalogue = source in (codes_module, "flake8_bsg.codes") or "bsg" in source.lower()
-                        if name in ("ErrorCode", "ErrorMessage") and catalogue and local not in self.existing.values():
+                        # the catalogue, the chosen module, or the team's own copy (path naming bsg)
+                        catalogue = (
+                            source in (codes_module, "flake8_bsg.codes") or "bsg" in source.lower()
+                        )
+                        if (
+                            name in ("ErrorCode", "ErrorMessage")
+                            and catalogue
+                            and local not in self.existing.values()
+                        ):
                             self.existing.setdefault(name, local)
-                        if (source, name) in (("flake8_bsg", "codes"), (codes_parent, codes_last)) and not small.relative:
+                        if (source, name) in (
+                            ("flake8_bsg", "codes"),
+                            (codes_parent, codes_last),
+                        ) and not small.relative:
                             self.existing.setdefault("ErrorCode", f"{local}.ErrorCode")
                             self.existing.setdefault("ErrorMessage", f"{local}.ErrorMessage")
                         if name == "HTTPStatus" and source == "http":
@@ -172,11 +185,15 @@ class _Names:
         lines = []
         from_codes = [k for k in ("ErrorCode", "ErrorMessage") if k in self.needed]
         if from_codes:
-            names = ", ".join(k if self.needed[k] == k else f"{k} as {self.needed[k]}" for k in from_codes)
+            names = ", ".join(
+                k if self.needed[k] == k else f"{k} as {self.needed[k]}" for k in from_codes
+            )
             lines.append(f"from {self.codes_module} import {names}")
         if "HTTPStatus" in self.needed:
             local = self.needed["HTTPStatus"]
-            lines.append("from http import HTTPStatus" + ("" if local == "HTTPStatus" else f" as {local}"))
+            lines.append(
+                "from http import HTTPStatus" + ("" if local == "HTTPStatus" else f" as {local}")
+            )
         return lines
 
 
@@ -203,10 +220,14 @@ class _Replace(cst.CSTTransformer):
         replacement = cst.parse_expression(text)
         return replacement.with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
-    def leave_Integer(self, original_node: cst.Integer, updated_node: cst.Integer) -> cst.BaseExpression:
+    def leave_Integer(
+        self, original_node: cst.Integer, updated_node: cst.Integer
+    ) -> cst.BaseExpression:
         return self._swap(original_node, updated_node)
 
-    def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.BaseExpression:
+    def leave_SimpleString(
+        self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+    ) -> cst.BaseExpression:
         return self._swap(original_node, updated_node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
@@ -221,18 +242,32 @@ class _Replace(cst.CSTTransformer):
 def _import_position(body: List[cst.CSTNode]) -> int:
     """After the docstring, ``__future__`` imports and the leading imports."""
     index = 0
-    if body and isinstance(body[0], cst.SimpleStatementLine) and body[0].body and isinstance(body[0].body[0], cst.Expr) and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+    if (
+        body
+        and isinstance(body[0], cst.SimpleStatementLine)
+        and body[0].body
+        and isinstance(body[0].body[0], cst.Expr)
+        and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    ):
         index = 1
     position = index
     for offset, statement in enumerate(body[index:], start=index):
-        if isinstance(statement, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body):
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
+        ):
             position = offset + 1
         else:
             break
     return position
 
 
-def fix_source(source: str, filename: str, config: Config, codes_module: str = "flake8_bsg.codes", http_statuses: bool = False) -> FileFix:
+def fix_source(
+    source: str,
+    filename: str,
+    config: Config,
+    codes_module: str = "flake8_bsg.codes",
+    http_statuses: bool = False,
+) -> FileFix:
     """The fixed text of one file (the same text when nothing can be fixed).
 
     ``http_statuses``: also replace BSG204 literals (the rule is off by default).
@@ -244,15 +279,23 @@ def fix_source(source: str, filename: str, config: Config, codes_module: str = "
     return outcome
 
 
-def _fix(source: str, filename: str, config: Config, codes_module: str, fixable_codes: Tuple[str, ...]) -> FileFix:
+def _fix(
+    source: str, filename: str, config: Config, codes_module: str, fixable_codes: Tuple[str, ...]
+) -> FileFix:
     stripped, shifted = strip_form_feeds(source)
     try:
         module = cst.parse_module(stripped)
     except cst.ParserSyntaxError as exc:
-        return FileFix(source, source, error=f"LibCST cannot parse it: {getattr(exc, 'message', exc)}")
+        return FileFix(
+            source, source, error=f"LibCST cannot parse it: {getattr(exc, 'message', exc)}"
+        )
     facts = model.collect(module, package_of(filename))
     diags = checks.analyze(facts, config, config.is_test_file(filename))
-    diags = [(node, code, message) for node, code, message in diags if code in fixable_codes or code not in FIXABLE]
+    diags = [
+        (node, code, message)
+        for node, code, message in diags
+        if code in fixable_codes or code not in FIXABLE
+    ]
     if not any(code in fixable_codes for _n, code, _m in diags):
         return FileFix(source, source)
     if shifted:
@@ -280,12 +323,20 @@ def _fix(source: str, filename: str, config: Config, codes_module: str, fixable_
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         old = cst.Module(body=[]).code_for_node(node)
         if codes - set(FIXABLE):
-            result.left.append((line, col, f"{old}: also {', '.join(sorted(codes - set(FIXABLE)))}; not a value to name"))
+            result.left.append(
+                (
+                    line,
+                    col,
+                    f"{old}: also {', '.join(sorted(codes - set(FIXABLE)))}; not a value to name",
+                )
+            )
             continue
         if noqa_covers(text, code):
             continue
         if key not in eligible:
-            result.left.append((line, col, f"{old}: not under ==, !=, in, not in, case or a table key"))
+            result.left.append(
+                (line, col, f"{old}: not under ==, !=, in, not in, case or a table key")
+            )
             continue
         constant = _constant_for(node, code)
         if constant is None:
@@ -314,8 +365,13 @@ def _fix(source: str, filename: str, config: Config, codes_module: str, fixable_
     if imports and anchor is not None:
         # positions are reported in the fixed file: lines after the new imports move down
         first = positions[id(anchor)][0]
-        result.replaced = [(line + len(imports) if line >= first else line, c, o, n) for line, c, o, n in result.replaced]
-        result.left = [(line + len(imports) if line >= first else line, c, w) for line, c, w in result.left]
+        result.replaced = [
+            (line + len(imports) if line >= first else line, c, o, n)
+            for line, c, o, n in result.replaced
+        ]
+        result.left = [
+            (line + len(imports) if line >= first else line, c, w) for line, c, w in result.left
+        ]
     result.replaced.sort()
     result.left.sort()
     return result
@@ -324,7 +380,10 @@ def _fix(source: str, filename: str, config: Config, codes_module: str, fixable_
 def unified_diff(path: str, fix: FileFix) -> str:
     return "".join(
         difflib.unified_diff(
-            fix.source.splitlines(keepends=True), fix.fixed.splitlines(keepends=True), fromfile=f"a/{path}", tofile=f"b/{path}"
+            fix.source.splitlines(keepends=True),
+            fix.fixed.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
         )
     )
 

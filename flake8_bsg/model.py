@@ -18,12 +18,41 @@ from flake8_bsg.clients import STAR_EXPORTS
 
 _SKIP_FIELDS = frozenset(
     {
-        "lpar", "rpar", "comma", "semicolon", "equal", "dot", "colon", "lbracket", "rbracket",
-        "lbrace", "rbrace", "indent", "trailing_whitespace", "newline", "comment",
-        "leading_lines", "lines_after_decorator", "header", "footer", "default_indent",
-        "default_newline", "has_trailing_newline", "encoding", "asynchronous", "first_colon",
-        "second_colon", "separator", "star", "operator", "posonly_ind", "trailing_comma",
-        "conversion", "start", "end", "relative",
+        "lpar",
+        "rpar",
+        "comma",
+        "semicolon",
+        "equal",
+        "dot",
+        "colon",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "indent",
+        "trailing_whitespace",
+        "newline",
+        "comment",
+        "leading_lines",
+        "lines_after_decorator",
+        "header",
+        "footer",
+        "default_indent",
+        "default_newline",
+        "has_trailing_newline",
+        "encoding",
+        "asynchronous",
+        "first_colon",
+        "second_colon",
+        "separator",
+        "star",
+        "operator",
+        "posonly_ind",
+        "trailing_comma",
+        "conversion",
+        "start",
+        "end",
+        "relative",
     }
 )
 
@@ -92,7 +121,9 @@ class Binding:
 
     def __init__(self, order: int, kind: str, value: Any, scope: "Scope") -> None:
         self.order = order
-        self.kind = kind  # assign | annassign | import | def | class | param | except | with | for | capture | unknown | del
+        # assign | annassign | import | def | class | param | except | with | for | capture |
+        # unknown | del
+        self.kind = kind
         self.value = value
         self.scope = scope
 
@@ -194,7 +225,14 @@ Guard = Tuple[str, Any]
 class CallRec:
     __slots__ = ("node", "scope", "order", "guards", "func")
 
-    def __init__(self, node: cst.Call, scope: Scope, order: int, guards: Tuple[Guard, ...], func: Optional[FuncInfo]) -> None:
+    def __init__(
+        self,
+        node: cst.Call,
+        scope: Scope,
+        order: int,
+        guards: Tuple[Guard, ...],
+        func: Optional[FuncInfo],
+    ) -> None:
         self.node = node
         self.scope = scope
         self.order = order
@@ -251,7 +289,9 @@ class Facts:
 def dispose(facts: Facts) -> None:
     """Break the reference cycles between the facts, so that the tree they point into is freed
     at once by reference counting instead of waiting for (and slowing) a full collection."""
-    scopes = [facts.module_scope] + [f.inner for f in facts.functions] + [c.inner for c in facts.classes]
+    scopes = (
+        [facts.module_scope] + [f.inner for f in facts.functions] + [c.inner for c in facts.classes]
+    )
     for scope in scopes:
         scope.bindings.clear()
         scope.func = None
@@ -268,7 +308,17 @@ def dispose(facts: Facts) -> None:
         for handler in try_rec.handlers:
             handler.reraises.clear()
         try_rec.handlers.clear()
-    for name in ("functions", "classes", "calls", "tries", "withs", "comparisons", "matches", "subscripts", "blocks"):
+    for name in (
+        "functions",
+        "classes",
+        "calls",
+        "tries",
+        "withs",
+        "comparisons",
+        "matches",
+        "subscripts",
+        "blocks",
+    ):
         getattr(facts, name).clear()
     facts.func_of_scope.clear()
     facts.handler_of_node.clear()
@@ -309,8 +359,15 @@ class _Walker:
     def later(self, action: Callable[[], None]) -> None:
         self.stack.append((action,))
 
-    def set_context(self, scope: Scope, func: Optional[FuncInfo], guards: Tuple[Guard, ...], handler: Any = False) -> Callable[[], None]:
-        """An action that restores (or enters) a context; ``handler`` False keeps the current one."""
+    def set_context(
+        self,
+        scope: Scope,
+        func: Optional[FuncInfo],
+        guards: Tuple[Guard, ...],
+        handler: Any = False,
+    ) -> Callable[[], None]:
+        """An action that restores (or enters) a context; ``handler`` False keeps the current
+        one."""
         keep = self.handler if handler is False else handler
 
         def action() -> None:
@@ -333,8 +390,15 @@ class _Walker:
             self.bind_target(target.value, "unknown", None, order)
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             func = self.func
-            if func is not None and func.cls is not None and func.self_name == target.value.value and scope is func.inner:
-                func.cls.self_attrs.setdefault(target.attr.value, []).append(Binding(order, kind, value, scope))
+            if (
+                func is not None
+                and func.cls is not None
+                and func.self_name == target.value.value
+                and scope is func.inner
+            ):
+                func.cls.self_attrs.setdefault(target.attr.value, []).append(
+                    Binding(order, kind, value, scope)
+                )
 
     def _scope_for(self, name: str) -> Scope:
         scope = self.scope
@@ -398,7 +462,11 @@ class _Walker:
         self.later(self.set_context(outer, self.func, self.guards))
         self.push_children([node.body])
         self.later(self.set_context(inner, self.func, self.guards))
-        self.push_children([d.decorator for d in node.decorators] + [a.value for a in node.bases] + [k.value for k in node.keywords])
+        self.push_children(
+            [d.decorator for d in node.decorators]
+            + [a.value for a in node.bases]
+            + [k.value for k in node.keywords]
+        )
         return False
 
     def on_try(self, node: cst.CSTNode) -> bool:
@@ -453,7 +521,9 @@ class _Walker:
             item = node.items[index]
             if item.asname is not None:
                 target = item.asname.name
-                self.later(lambda t=target, i=index: self.bind_target(t, "with", (rec, i), self.order))
+                self.later(
+                    lambda t=target, i=index: self.bind_target(t, "with", (rec, i), self.order)
+                )
         self.push_children([item.item for item in node.items])
         return False
 
@@ -529,8 +599,14 @@ class _Walker:
         for alias in node.names:
             if not isinstance(alias.name, cst.Name):
                 continue
-            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else alias.name.value
-            self.scope.bind(local, self.order, "import", (base + "." if base else "") + alias.name.value)
+            local = (
+                alias.asname.name.value
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                else alias.name.value
+            )
+            self.scope.bind(
+                local, self.order, "import", (base + "." if base else "") + alias.name.value
+            )
         return False
 
     def on_global(self, node: cst.CSTNode) -> bool:
@@ -558,7 +634,9 @@ class _Walker:
         if self.func is not None:
             self.func.raises.append((node, self.guards, self.order))
         handler = self.handler
-        if handler is not None and (node.exc is None or (type(node.exc) is cst.Name and node.exc.value == handler.name)):
+        if handler is not None and (
+            node.exc is None or (type(node.exc) is cst.Name and node.exc.value == handler.name)
+        ):
             handler.reraises.append((node, self.guards))
         return True
 
@@ -588,9 +666,14 @@ class _Walker:
         return True
 
 
-def _unpacked(target: cst.BaseExpression, value: Any) -> Optional[List[Tuple[cst.BaseExpression, cst.BaseExpression]]]:
-    """``a, b = x, y``: the (target, value) pairs, when both sides are plain tuples of one length."""
-    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
+def _unpacked(
+    target: cst.BaseExpression, value: Any
+) -> Optional[List[Tuple[cst.BaseExpression, cst.BaseExpression]]]:
+    """``a, b = x, y``: the (target, value) pairs, when both sides are plain tuples of one
+    length."""
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(
+        value, (cst.Tuple, cst.List)
+    ):
         return None
     if len(target.elements) != len(value.elements):
         return None

@@ -11,16 +11,33 @@ import os
 import re
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
-
 DEFAULT_TEST_FILES = "test_*.py,*_test.py,conftest.py"
 DEFAULT_ALLOW_LITERALS = "0"
 
 #: (flag, default, help) for every option.
 OPTIONS: Tuple[Tuple[str, str, str], ...] = (
-    ("--bsg-require-codes", "", "BSG codes every handler of a call able to produce them must name explicitly (BSG103), e.g. 8,21"),
-    ("--bsg-clients", "", "extra BSG clients: DOTTED=FAMILIES[:ErrorClass] (class or function) or DOTTED=client.Class (factory), comma-separated"),
-    ("--bsg-allow-literals", DEFAULT_ALLOW_LITERALS, "literals BSG201 does not report (default: 0)"),
-    ("--bsg-test-files", DEFAULT_TEST_FILES, "globs of test files that get no BSG101 (empty: check tests too)"),
+    (
+        "--bsg-require-codes",
+        "",
+        "BSG codes every handler of a call able to produce them must name explicitly (BSG103), "
+        "e.g. 8,21",
+    ),
+    (
+        "--bsg-clients",
+        "",
+        "extra BSG clients: DOTTED=FAMILIES[:ErrorClass] (class or function) or "
+        "DOTTED=client.Class (factory), comma-separated",
+    ),
+    (
+        "--bsg-allow-literals",
+        DEFAULT_ALLOW_LITERALS,
+        "literals BSG201 does not report (default: 0)",
+    ),
+    (
+        "--bsg-test-files",
+        DEFAULT_TEST_FILES,
+        "globs of test files that get no BSG101 (empty: check tests too)",
+    ),
 )
 
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -73,7 +90,9 @@ def _codes(option: str, value: object) -> List[int]:
         try:
             code = int(item)
         except ValueError:
-            raise OptionError(f"flake8-bsg: {option}: {item!r} is not a number (expected codes like 8,21)") from None
+            raise OptionError(
+                f"flake8-bsg: {option}: {item!r} is not a number (expected codes like 8,21)"
+            ) from None
         out.append(code)
     return out
 
@@ -84,7 +103,9 @@ def parse_require_codes(value: object) -> Tuple[int, ...]:
         from flake8_bsg.codes import is_documented, is_reserved
     for code in codes:
         if is_reserved(code) or not is_documented(code) or code == 0:
-            raise OptionError(f"flake8-bsg: --bsg-require-codes: {code} is not a documented BSG error code")
+            raise OptionError(
+                f"flake8-bsg: --bsg-require-codes: {code} is not a documented BSG error code"
+            )
     return tuple(codes)
 
 
@@ -112,7 +133,10 @@ def _families(entry: str, text: str) -> Tuple[str, ...]:
             families.append(part)
         else:
             allowed = ", ".join(FAMILIES + (_ALL,))
-            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r}: unknown family {part!r} (expected {allowed})")
+            raise OptionError(
+                f"flake8-bsg: --bsg-clients: {entry!r}: unknown family {part!r} (expected "
+                f"{allowed})"
+            )
     ordered = [f for f in FAMILIES if f in families or f == COMMON]
     return tuple(ordered)
 
@@ -120,17 +144,24 @@ def _families(entry: str, text: str) -> Tuple[str, ...]:
 def parse_clients(value: object, config: Config) -> None:
     for entry in _items(value):
         if "=" not in entry:
-            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r} has no '=' (expected DOTTED=FAMILIES[:ErrorClass] or DOTTED=client.Class)")
+            raise OptionError(
+                f"flake8-bsg: --bsg-clients: {entry!r} has no '=' (expected "
+                f"DOTTED=FAMILIES[:ErrorClass] or DOTTED=client.Class)"
+            )
         dotted, spec = (part.strip() for part in entry.split("=", 1))
         if not _DOTTED.match(dotted):
-            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r}: {dotted!r} is not a dotted name")
+            raise OptionError(
+                f"flake8-bsg: --bsg-clients: {entry!r}: {dotted!r} is not a dotted name"
+            )
         if not spec:
             raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r} has no families after '='")
         head, sep, error = spec.partition(":")
         if sep and not error.strip():
             raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r}: empty error class after ':'")
         if sep and not _DOTTED.match(error.strip()):
-            raise OptionError(f"flake8-bsg: --bsg-clients: {entry!r}: {error!r} is not a dotted class name")
+            raise OptionError(
+                f"flake8-bsg: --bsg-clients: {entry!r}: {error!r} is not a dotted class name"
+            )
         if not sep and "." in head and _DOTTED.match(head):
             config.factories[dotted] = head
             continue
@@ -159,7 +190,10 @@ def build_config(
         from flake8_bsg.clients import canonical_api1
 
         if canonical_api1(target) is None and target not in config.wrapper_classes:
-            raise OptionError(f"flake8-bsg: --bsg-clients: '{dotted}={target}': {target!r} is neither a bsg_restapi client class nor a declared client class")
+            raise OptionError(
+                f"flake8-bsg: --bsg-clients: '{dotted}={target}': {target!r} is neither a "
+                f"bsg_restapi client class nor a declared client class"
+            )
     return config
 
 

@@ -41,7 +41,9 @@ class Plugin:
         from flake8_bsg.engine import check_lines
 
         try:
-            results: List[Tuple[int, int, str]] = check_lines(self.lines, self.filename, self.config)
+            results: List[Tuple[int, int, str]] = check_lines(
+                self.lines, self.filename, self.config
+            )
         except Exception as exc:  # the engine never raises; this is the last line of defence
             from flake8_bsg.rules import message
 

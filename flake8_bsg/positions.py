@@ -20,7 +20,9 @@ class _PositionState(CodegenState):
     """Counts (line, column-in-characters) as tokens are generated."""
 
     def __init__(self, module: cst.Module, targets: Set[int]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.line = 1
         self.column = 0
         self.targets = targets
@@ -46,7 +48,13 @@ class _PositionState(CodegenState):
             self.found[key] = (self.line, -1 - self.column)
 
     @contextmanager
-    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None, end_node: Optional[cst.CSTNode] = None) -> Iterator[None]:
+    def record_syntactic_position(
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: Optional[cst.CSTNode] = None,
+        end_node: Optional[cst.CSTNode] = None,
+    ) -> Iterator[None]:
         key = id(node)
         if key in self.targets:
             found = self.found.get(key)

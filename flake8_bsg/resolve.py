@@ -14,7 +14,17 @@ import libcst as cst
 
 from flake8_bsg import clients
 from flake8_bsg.codes import FAMILIES, GROUPS, ErrorCode, ErrorMessage, codes_of_family
-from flake8_bsg.model import Binding, ClassInfo, Facts, FuncInfo, HandlerRec, Scope, WithRec, decorator_name, dotted_name
+from flake8_bsg.model import (
+    Binding,
+    ClassInfo,
+    Facts,
+    FuncInfo,
+    HandlerRec,
+    Scope,
+    WithRec,
+    decorator_name,
+    dotted_name,
+)
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _ASSERT_RAISES = ("assertRaises", "assertRaisesRegex")
@@ -95,7 +105,8 @@ class ErrorObj:
 
 @dataclass(frozen=True)
 class RaisesCtx:
-    """``pytest.raises(...) as info`` (attr ``value``) / ``assertRaises(...) as cm`` (``exception``)."""
+    """``pytest.raises(...) as info`` (attr ``value``) / ``assertRaises(...) as cm``
+    (``exception``)."""
 
     kind: str
     attr: str
@@ -249,7 +260,12 @@ class Resolver:
         if clients.canonical_api1(qualname) or clients.canonical_api2(qualname):
             return True
         config = self.config
-        return qualname in config.error_classes or qualname in config.wrapper_classes or qualname in config.wrapper_functions or qualname in config.factories
+        return (
+            qualname in config.error_classes
+            or qualname in config.wrapper_classes
+            or qualname in config.wrapper_functions
+            or qualname in config.factories
+        )
 
     def def_targets(self, name: str, scope: Scope) -> List[FuncInfo]:
         """The functions a name may call when every binding of it is a ``def`` of this file."""
@@ -349,7 +365,11 @@ class Resolver:
             except Exception:
                 return None
             return Const(value) if isinstance(value, str) else None
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
+        if (
+            isinstance(node, cst.UnaryOperation)
+            and isinstance(node.operator, cst.Minus)
+            and isinstance(node.expression, cst.Integer)
+        ):
             return Const(-int(node.expression.evaluated_value))
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             items: List[Any] = []
@@ -382,7 +402,9 @@ class Resolver:
         if isinstance(node, cst.Subscript):
             if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
                 return None
-            return self.item(self.resolve(node.value, scope, order), node.slice[0].slice.value, scope, order)
+            return self.item(
+                self.resolve(node.value, scope, order), node.slice[0].slice.value, scope, order
+            )
         if isinstance(node, cst.FormattedString):
             parts: List[str] = []
             for part in node.parts:
@@ -390,15 +412,25 @@ class Resolver:
                     parts.append(part.value)
                 else:
                     inner = self.resolve(part.expression, scope, order)
-                    parts.append(inner.value if isinstance(inner, Const) and isinstance(inner.value, str) else "{?}")
+                    parts.append(
+                        inner.value
+                        if isinstance(inner, Const) and isinstance(inner.value, str)
+                        else "{?}"
+                    )
             return Const("".join(parts))
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.BitOr)):
+        if isinstance(node, cst.BinaryOperation) and isinstance(
+            node.operator, (cst.Add, cst.BitOr)
+        ):
             left = self.resolve(node.left, scope, order)
             right = self.resolve(node.right, scope, order)
             if isinstance(left, Const) and isinstance(right, Const):
                 if isinstance(left.value, tuple) and isinstance(right.value, tuple):
                     return Const(left.value + right.value)
-                if isinstance(left.value, str) and isinstance(right.value, str) and isinstance(node.operator, cst.Add):
+                if (
+                    isinstance(left.value, str)
+                    and isinstance(right.value, str)
+                    and isinstance(node.operator, cst.Add)
+                ):
                     return Const(left.value + right.value)
             return None
         return None
@@ -460,7 +492,9 @@ class Resolver:
             seen.add(id(cls))
             method = cls.methods.get(attr)
             if method is not None:
-                if any(decorator_name(d) in ("property", "cached_property") for d in method.decorators):
+                if any(
+                    decorator_name(d) in ("property", "cached_property") for d in method.decorators
+                ):
                     return self.function_result(method)
                 return Method(SelfRef(cls), attr)
             if attr in cls.self_attrs:
@@ -492,10 +526,14 @@ class Resolver:
             if func.name == "getattr" and len(node.args) >= 2:
                 name = self.resolve(node.args[1].value, scope, order)
                 if isinstance(name, Const) and isinstance(name.value, str):
-                    return self.attribute(self.resolve(node.args[0].value, scope, order), name.value)
+                    return self.attribute(
+                        self.resolve(node.args[0].value, scope, order), name.value
+                    )
             if func.name in ("tuple", "frozenset", "set", "list") and len(node.args) == 1:
                 inner = self.resolve(node.args[0].value, scope, order)
-                return inner if isinstance(inner, Const) and isinstance(inner.value, tuple) else None
+                return (
+                    inner if isinstance(inner, Const) and isinstance(inner.value, tuple) else None
+                )
             if func.name == "super" and not node.args:
                 method = self.facts.func_of_scope.get(id(scope))
                 if method is not None and method.cls is not None:
@@ -528,7 +566,11 @@ class Resolver:
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == keyword:
                 value = self.resolve(arg.value, scope, order)
-                return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
+                return (
+                    value.value
+                    if isinstance(value, Const) and isinstance(value.value, str)
+                    else None
+                )
         return None
 
     def method_result(self, method: Method, node: cst.Call, scope: Scope, order: int) -> Any:
@@ -539,15 +581,24 @@ class Resolver:
             return Json(owner.origin, "body")
         if isinstance(owner, Json) and method.name == "get" and node.args:
             return self.item(owner, node.args[0].value, scope, order)
-        if isinstance(owner, Instance) and owner.client.api1 is not None and owner.client.local is None and method.name == "send":
+        if (
+            isinstance(owner, Instance)
+            and owner.client.api1 is not None
+            and owner.client.local is None
+            and method.name == "send"
+        ):
             spec = clients.API1_CLASSES[owner.client.api1].methods.get("send")
             if spec is not None and spec.families:
                 codes = frozenset(int(c) for f in spec.families for c in codes_of_family(f))
                 self.saw_response = True
-                return Json(ResponseOrigin(codes, None, f"{owner.client.api1}.send()", id(node)), "body")
+                return Json(
+                    ResponseOrigin(codes, None, f"{owner.client.api1}.send()", id(node)), "body"
+                )
         return None
 
-    def http_response(self, session: HttpSession, verb: str, node: cst.Call, scope: Scope, order: int) -> Any:
+    def http_response(
+        self, session: HttpSession, verb: str, node: cst.Call, scope: Scope, order: int
+    ) -> Any:
         """The response of a request to a BSG host, or ``None``."""
         url_arg = None
         positional = [a for a in node.args if a.keyword is None and not a.star]
@@ -632,9 +683,15 @@ class Resolver:
             for base in self.class_bases(value.info):
                 if isinstance(base, LocalClass) and base.info is value.info:
                     continue
-                inner = self.client_of_class(base) if not isinstance(base, LocalClass) else self._local_client(base.info, {id(value.info)})
+                inner = (
+                    self.client_of_class(base)
+                    if not isinstance(base, LocalClass)
+                    else self._local_client(base.info, {id(value.info)})
+                )
                 if inner is not None:
-                    return Client(api1=inner.api1, wrapper=inner.wrapper, local=value.info, api2=inner.api2)
+                    return Client(
+                        api1=inner.api1, wrapper=inner.wrapper, local=value.info, api2=inner.api2
+                    )
         return None
 
     def _local_client(self, info: ClassInfo, seen: set) -> Optional[Client]:
@@ -650,7 +707,9 @@ class Resolver:
                 return Client(api1=found.api1, wrapper=found.wrapper, local=info, api2=found.api2)
         return None
 
-    def instance_of_annotation(self, annotation: cst.BaseExpression, scope: Scope, order: int) -> Any:
+    def instance_of_annotation(
+        self, annotation: cst.BaseExpression, scope: Scope, order: int
+    ) -> Any:
         """The value a parameter or function annotated with ``annotation`` holds."""
         for expr, expr_scope in self._annotation_parts(annotation, scope, order):
             value = self.resolve(expr, expr_scope, order)
@@ -718,7 +777,11 @@ class Resolver:
     def fixture_named(self, name: str, user: FuncInfo) -> Optional[FuncInfo]:
         bindings = self.facts.module_scope.bindings.get(name, [])
         for binding in bindings:
-            if binding.kind == "def" and binding.value is not user and self.is_fixture(binding.value):
+            if (
+                binding.kind == "def"
+                and binding.value is not user
+                and self.is_fixture(binding.value)
+            ):
                 return binding.value
         # fixtures defined as methods of a test class
         if user.cls is not None:
@@ -733,7 +796,10 @@ class Resolver:
             if isinstance(expr, cst.Call):
                 expr = expr.func
             value = self.resolve(expr, info.outer, 0)
-            if isinstance(value, Sym) and value.qualname in ("pytest.fixture", "pytest_asyncio.fixture"):
+            if isinstance(value, Sym) and value.qualname in (
+                "pytest.fixture",
+                "pytest_asyncio.fixture",
+            ):
                 return True
         return False
 
@@ -751,7 +817,9 @@ class Resolver:
                 return value.qualname
         return None
 
-    def clause_classes(self, expr: Optional[cst.BaseExpression], scope: Scope, order: int) -> Optional[List[Any]]:
+    def clause_classes(
+        self, expr: Optional[cst.BaseExpression], scope: Scope, order: int
+    ) -> Optional[List[Any]]:
         """The classes an except clause names (flattened), or ``None`` when unknown."""
         if expr is None:
             return [Builtin("BaseException")]
@@ -784,13 +852,19 @@ class Resolver:
             out.append(None)
         return out
 
-    def _tuple_binding(self, name: cst.Name, scope: Scope, order: int) -> Optional[List[cst.BaseExpression]]:
+    def _tuple_binding(
+        self, name: cst.Name, scope: Scope, order: int
+    ) -> Optional[List[cst.BaseExpression]]:
         current: Optional[Scope] = scope
         while current is not None:
             bindings = current.bindings.get(name.value)
             if bindings:
                 values = [b.value for b in bindings if b.kind == "assign"]
-                if len(values) == 1 and len(bindings) == 1 and isinstance(values[0], (cst.Tuple, cst.List)):
+                if (
+                    len(values) == 1
+                    and len(bindings) == 1
+                    and isinstance(values[0], (cst.Tuple, cst.List))
+                ):
                     return [e.value for e in values[0].elements]
                 return None
             current = current.parent
@@ -812,9 +886,15 @@ class Resolver:
                 named = self.error_kind(value)
                 if named == kind:
                     return True
-                if kind == clients.API2_ERROR and named is not None and named.startswith(clients.API2_PACKAGE + "."):
+                if (
+                    kind == clients.API2_ERROR
+                    and named is not None
+                    and named.startswith(clients.API2_PACKAGE + ".")
+                ):
                     short = named.rsplit(".", 1)[1]
-                    if short == clients.API2_BASE_ERROR or (subclasses and short in clients.API2_SUBCLASSES):
+                    if short == clients.API2_BASE_ERROR or (
+                        subclasses and short in clients.API2_SUBCLASSES
+                    ):
                         return True
         return None if maybe else False
 

@@ -45,10 +45,18 @@ def expectations(path: Path) -> Tuple[Found, List[str]]:
     return expected, options
 
 
-def run_flake8(paths: Sequence[Path], options: Sequence[str]) -> Dict[str, List[Tuple[int, int, str, str]]]:
+def run_flake8(
+    paths: Sequence[Path], options: Sequence[str]
+) -> Dict[str, List[Tuple[int, int, str, str]]]:
     """BSG diagnostics per file from one real flake8 run."""
     cmd = [sys.executable, "-m", "flake8", "--isolated", *options, *[str(p) for p in paths]]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
     if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
         raise AssertionError(f"flake8 failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}")
     found: Dict[str, List[Tuple[int, int, str, str]]] = collections.defaultdict(list)
@@ -56,7 +64,14 @@ def run_flake8(paths: Sequence[Path], options: Sequence[str]) -> Dict[str, List[
         match = OUTPUT.match(line)
         if match:
             key = str(Path(match.group("path")).resolve())
-            found[key].append((int(match.group("line")), int(match.group("col")), match.group("code"), match.group("text")))
+            found[key].append(
+                (
+                    int(match.group("line")),
+                    int(match.group("col")),
+                    match.group("code"),
+                    match.group("text"),
+                )
+            )
     return found
 
 

@@ -24,7 +24,9 @@ def spec_text() -> str:
 def test_error_codes_match_the_specification(spec_text: str) -> None:
     rows = re.findall(r"^\| (\d+) \| ([A-Z_0-9]+) \| (\w+) \| (.+?) \|$", spec_text, re.M)
     assert len(rows) == 59
-    assert [(int(m), m.name, m.family, m.description) for m in ErrorCode] == [(int(c), n, f, d) for c, n, f, d in rows]
+    assert [(int(m), m.name, m.family, m.description) for m in ErrorCode] == [
+        (int(c), n, f, d) for c, n, f, d in rows
+    ]
 
 
 def test_error_messages_match_the_specification(spec_text: str) -> None:
@@ -46,9 +48,16 @@ def test_helpers() -> None:
     assert codes.family_range("common") == (1, 12)
     assert [int(m) for m in codes.nearest_codes(42)] == [41, 43]
     assert [int(m) for m in codes.same_description(41, [20, 21, 22])] == [21]
-    assert codes.lookup_message("the phone number already exists in the user's   CONTACT book") is ErrorMessage.PHONE_ALREADY_IN_CONTACT_BOOK
-    assert codes.lookup_message("Contact group is not found") is ErrorMessage.CONTACT_GROUP_NOT_FOUND
-    assert codes.is_alias("Contact group is not found") and not codes.is_alias("Contact group not found")
+    assert (
+        codes.lookup_message("the phone number already exists in the user's   CONTACT book")
+        is ErrorMessage.PHONE_ALREADY_IN_CONTACT_BOOK
+    )
+    assert (
+        codes.lookup_message("Contact group is not found") is ErrorMessage.CONTACT_GROUP_NOT_FOUND
+    )
+    assert codes.is_alias("Contact group is not found") and not codes.is_alias(
+        "Contact group not found"
+    )
     assert codes.close_messages("Tarif not found")[0] is ErrorMessage.TARIFF_NOT_FOUND
 
 
@@ -57,6 +66,15 @@ def test_codes_module_needs_only_the_standard_library() -> None:
     import ast
 
     tree = ast.parse(Path(codes.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported

@@ -18,10 +18,19 @@ def bsg_lines(text: str) -> list:
 def test_check_matches_flake8_on_every_fixture() -> None:
     groups = {}
     for path in sorted(FIXTURES.rglob("*.py")):
-        groups.setdefault(tuple(expectations(path)[1]), []).append(str(path.relative_to(FIXTURES.parent)))
+        groups.setdefault(tuple(expectations(path)[1]), []).append(
+            str(path.relative_to(FIXTURES.parent))
+        )
     for options, paths in groups.items():
-        flake8 = subprocess.run([sys.executable, "-m", "flake8", "--isolated", *options, *paths], capture_output=True, text=True, cwd=FIXTURES.parent)
-        check = subprocess.run([*CLI, "check", *options, *paths], capture_output=True, text=True, cwd=FIXTURES.parent)
+        flake8 = subprocess.run(
+            [sys.executable, "-m", "flake8", "--isolated", *options, *paths],
+            capture_output=True,
+            text=True,
+            cwd=FIXTURES.parent,
+        )
+        check = subprocess.run(
+            [*CLI, "check", *options, *paths], capture_output=True, text=True, cwd=FIXTURES.parent
+        )
         assert "Traceback" not in check.stderr, check.stderr
         assert bsg_lines(check.stdout) == bsg_lines(flake8.stdout), options
         assert check.returncode == (1 if bsg_lines(check.stdout) else 0)
@@ -29,10 +38,19 @@ def test_check_matches_flake8_on_every_fixture() -> None:
 
 def test_check_exit_status_and_noqa(tmp_path: Path) -> None:
     clean = tmp_path / "clean.py"
-    clean.write_text("from bsg_restapi import APIError\n\ndef f(e: APIError):\n    return e.code == 0\n", encoding="utf-8")
+    clean.write_text(
+        "from bsg_restapi import APIError\n\ndef f(e: APIError):\n    return e.code == 0\n",
+        encoding="utf-8",
+    )
     noqa = tmp_path / "noqa.py"
-    noqa.write_text("from bsg_restapi import APIError\n\ndef f(e: APIError):\n    return e.code == 21  # noqa: BSG201\n", encoding="utf-8")
-    proc = subprocess.run([*CLI, "check", "clean.py", "noqa.py"], capture_output=True, text=True, cwd=tmp_path)
+    noqa.write_text(
+        "from bsg_restapi import APIError\n\ndef f(e: APIError):\n    return e.code == 21  # "
+        "noqa: BSG201\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [*CLI, "check", "clean.py", "noqa.py"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 0 and proc.stdout == "", proc.stdout
 
 
@@ -41,14 +59,21 @@ def test_check_reads_pyproject_and_setup_cfg(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text(source, encoding="utf-8")
     proc = subprocess.run([*CLI, "check", "m.py"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 1 and "m.py:4:22: BSG201 " in proc.stdout
-    (tmp_path / "pyproject.toml").write_text('[tool.flake8-bsg]\nbsg-allow-literals = [0, 21]\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.flake8-bsg]\nbsg-allow-literals = [0, 21]\n", encoding="utf-8"
+    )
     proc = subprocess.run([*CLI, "check", "m.py"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
     (tmp_path / "pyproject.toml").unlink()
     (tmp_path / "setup.cfg").write_text("[flake8]\nbsg-allow-literals = 0,21\n", encoding="utf-8")
     proc = subprocess.run([*CLI, "check", "m.py"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
-    proc = subprocess.run([*CLI, "check", "--bsg-allow-literals=0", "m.py"], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [*CLI, "check", "--bsg-allow-literals=0", "m.py"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1, "a flag wins over the configuration file"
 
 
@@ -56,12 +81,25 @@ def test_check_bad_option_and_syntax_error(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("def f(:\n", encoding="utf-8")
     proc = subprocess.run([*CLI, "check", "bad.py"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 1 and "bad.py:1:1: E999 SyntaxError" in proc.stdout
-    proc = subprocess.run([*CLI, "check", "--bsg-clients=pkg.Cls=fax", "bad.py"], capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 2 and "unknown family 'fax'" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run(
+        [*CLI, "check", "--bsg-clients=pkg.Cls=fax", "bad.py"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert (
+        proc.returncode == 2
+        and "unknown family 'fax'" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
 
 
 def test_catalogue_command_formats() -> None:
-    for fmt, marker in (("table", "| 21 | SMS_INVALID_PHONE_NUMBER | sms | invalid phone number |"), ("json", '"name": "SMS_INVALID_PHONE_NUMBER"'), ("python", "SMS_INVALID_PHONE_NUMBER = 21")):
+    for fmt, marker in (
+        ("table", "| 21 | SMS_INVALID_PHONE_NUMBER | sms | invalid phone number |"),
+        ("json", '"name": "SMS_INVALID_PHONE_NUMBER"'),
+        ("python", "SMS_INVALID_PHONE_NUMBER = 21"),
+    ):
         proc = subprocess.run([*CLI, "catalogue", "--format", fmt], capture_output=True, text=True)
         assert proc.returncode == 0 and marker in proc.stdout
 

@@ -17,7 +17,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_readme_rule_table_matches_the_rules() -> None:
     for rule in RULES.values():
-        row = f"| {rule.code} | {rule.name} | {rule.summary}" + (" (off by default)" if rule.default_off else "") + " |"
+        row = (
+            f"| {rule.code} | {rule.name} | {rule.summary}"
+            + (" (off by default)" if rule.default_off else "")
+            + " |"
+        )
         assert row in README, row
 
 
@@ -34,7 +38,9 @@ def test_explain_has_every_section() -> None:
 
 
 def test_explain_unknown_rule_is_a_clear_error() -> None:
-    proc = subprocess.run([sys.executable, "-m", "flake8_bsg", "explain", "BSG999"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8_bsg", "explain", "BSG999"], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "unknown rule 'BSG999'" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -54,9 +60,12 @@ def test_catalogue_python_is_a_standalone_module(tmp_path: Path) -> None:
         "import sys; sys.path.insert(0, '.'); import bsg_codes\n"
         "assert 'flake8_bsg' not in sys.modules\n"
         "print(len(bsg_codes.ErrorCode), bsg_codes.ErrorCode.SMS_INVALID_PHONE_NUMBER == 21,"
-        " bsg_codes.ErrorMessage.TARIFF_NOT_FOUND == 'Tariff not found', sorted(bsg_codes.RESERVED_CODES))\n"
+        " bsg_codes.ErrorMessage.TARIFF_NOT_FOUND == 'Tariff not found', "
+        "sorted(bsg_codes.RESERVED_CODES))\n"
     )
-    proc = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["59", "True", "True", "[88,", "89]"]
 
@@ -70,5 +79,10 @@ def test_every_message_belongs_to_a_rule_and_every_rule_has_one() -> None:
 
 
 def test_the_project_lints_clean_with_flake8() -> None:
-    proc = subprocess.run([sys.executable, "-m", "flake8", "flake8_bsg", "tests", "benchmarks"], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "flake8_bsg", "tests", "benchmarks"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

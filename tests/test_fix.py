@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
-
 from fixture_runner import FIXTURES, expectations, run_flake8
+
 from flake8_bsg.fix import fix_source
 from flake8_bsg.options import Config
 
@@ -24,7 +24,9 @@ def fix(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def fixed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Path, Dict[Tuple[str, ...], List[Path]], str]:
+def fixed_corpus(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Tuple[Path, Dict[Tuple[str, ...], List[Path]], str]:
     root = tmp_path_factory.mktemp("corpus") / "fixtures"
     shutil.copytree(FIXTURES, root)
     groups: Dict[Tuple[str, ...], List[Path]] = {}
@@ -35,7 +37,9 @@ def fixed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Path, Dict[T
         groups.setdefault(tuple(options), []).append(path)
     stderr = ""
     for options, paths in groups.items():
-        fix_options = [o for o in options if o.startswith("--bsg-") or o.startswith("--extend-select")]
+        fix_options = [
+            o for o in options if o.startswith("--bsg-") or o.startswith("--extend-select")
+        ]
         proc = fix(*fix_options, *[str(p) for p in paths], cwd=root)
         assert proc.returncode in (0, 1), proc.stderr
         assert "Traceback" not in proc.stderr
@@ -52,7 +56,9 @@ def test_a_file_libcst_cannot_parse_is_an_error(tmp_path: Path) -> None:
 def test_fixed_corpus_compiles(fixed_corpus) -> None:
     root, _groups, _stderr = fixed_corpus
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SyntaxWarning)  # the corpus compares with `is 23` on purpose
+        warnings.simplefilter(
+            "ignore", SyntaxWarning
+        )  # the corpus compares with `is 23` on purpose
         for path in root.rglob("*.py"):
             py_compile.compile(str(path), doraise=True)
 
@@ -80,14 +86,19 @@ def test_fix_is_idempotent_and_leaves_unchanged_files_alone(fixed_corpus) -> Non
     root, groups, _stderr = fixed_corpus
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for paths in groups.values() for p in paths}
     for options, paths in groups.items():
-        fix_options = [o for o in options if o.startswith("--bsg-") or o.startswith("--extend-select")]
+        fix_options = [
+            o for o in options if o.startswith("--bsg-") or o.startswith("--extend-select")
+        ]
         proc = fix(*fix_options, *[str(p) for p in paths], cwd=root)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for paths in groups.values() for p in paths}
     assert after == before
 
 
-HEADER = '"""Module docstring."""\nfrom __future__ import annotations\n\nimport logging\n\nfrom bsg_restapi import APIError, SMSAPI\n'
+HEADER = (
+    '"""Module docstring."""\nfrom __future__ import annotations\n\nimport logging\n\n'
+    "from bsg_restapi import APIError, SMSAPI\n"
+)
 
 
 def fixed(body: str, **kwargs) -> str:
@@ -97,16 +108,22 @@ def fixed(body: str, **kwargs) -> str:
 def test_adds_one_import_after_the_leading_imports() -> None:
     out = fixed("def f(e: APIError):\n    return e.code == 21 or e.code in (22, 23)\n")
     assert out == HEADER + "from flake8_bsg.codes import ErrorCode\n" + (
-        "def f(e: APIError):\n    return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER or e.code in (ErrorCode.SMS_NO_EXTERNAL_ID, ErrorCode.SMS_DUPLICATE_ID)\n"
+        "def f(e: APIError):\n    return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER or e.code "
+        "in (ErrorCode.SMS_NO_EXTERNAL_ID, ErrorCode.SMS_DUPLICATE_ID)\n"
     )
 
 
 def test_reuses_an_existing_import_or_alias() -> None:
     body = "import flake8_bsg.codes as bc\n\ndef f(e: APIError):\n    return e.code == 21\n"
     assert fixed(body).endswith("return e.code == bc.ErrorCode.SMS_INVALID_PHONE_NUMBER\n")
-    body = "from flake8_bsg.codes import ErrorCode as EC\n\ndef f(e: APIError):\n    return e.code == 21\n"
+    body = (
+        "from flake8_bsg.codes import ErrorCode as EC\n\n"
+        "def f(e: APIError):\n    return e.code == 21\n"
+    )
     out = fixed(body)
-    assert out.endswith("return e.code == EC.SMS_INVALID_PHONE_NUMBER\n") and out.count("import") == 4
+    assert (
+        out.endswith("return e.code == EC.SMS_INVALID_PHONE_NUMBER\n") and out.count("import") == 4
+    )
 
 
 def test_a_name_already_taken_gets_an_alias() -> None:
@@ -123,7 +140,9 @@ def test_codes_module_option() -> None:
 
 def test_keeps_formatting_and_parentheses() -> None:
     body = "def f(e: APIError):\n    return (e.code  ==  ( 21 ))  # why\n"
-    assert fixed(body).endswith("return (e.code  ==  ( ErrorCode.SMS_INVALID_PHONE_NUMBER ))  # why\n")
+    assert fixed(body).endswith(
+        "return (e.code  ==  ( ErrorCode.SMS_INVALID_PHONE_NUMBER ))  # why\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -146,10 +165,14 @@ def test_messages_only_when_exactly_equal() -> None:
         "import json\nfrom bsg_api import ApiException\n\n"
         "def f(e: ApiException):\n"
         "    m = json.loads(e.body)['message']\n"
-        "    return m == 'Tariff not found' or m == 'tariff not found' or m == 'Contact group is not found'\n"
+        "    return m == 'Tariff not found' or m == 'tariff not found' or m == 'Contact group is "
+        "not found'\n"
     )
     out = fixed(body)
-    assert "m == ErrorMessage.TARIFF_NOT_FOUND or m == 'tariff not found' or m == 'Contact group is not found'" in out
+    assert (
+        "m == ErrorMessage.TARIFF_NOT_FOUND or m == 'tariff not found' or m == 'Contact group is "
+        "not found'" in out
+    )
     assert "from flake8_bsg.codes import ErrorMessage\n" in out
 
 
@@ -157,7 +180,10 @@ def test_http_statuses_only_when_selected() -> None:
     body = "def f(e: APIError):\n    return e.code == 404\n"
     assert fixed(body) == HEADER + body
     out = fixed(body, http_statuses=True)
-    assert out.endswith("return e.code == HTTPStatus.NOT_FOUND\n") and "from http import HTTPStatus\n" in out
+    assert (
+        out.endswith("return e.code == HTTPStatus.NOT_FOUND\n")
+        and "from http import HTTPStatus\n" in out
+    )
 
 
 def test_diff_writes_nothing_and_exit_codes(tmp_path: Path) -> None:
@@ -165,7 +191,10 @@ def test_diff_writes_nothing_and_exit_codes(tmp_path: Path) -> None:
     path.write_text(HEADER + "def f(e: APIError):\n    return e.code == 21\n", encoding="utf-8")
     original = path.read_bytes()
     proc = fix("--diff", "m.py", cwd=tmp_path)
-    assert proc.returncode == 1 and "+    return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER" in proc.stdout
+    assert (
+        proc.returncode == 1
+        and "+    return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER" in proc.stdout
+    )
     assert path.read_bytes() == original
     assert fix("m.py", cwd=tmp_path).returncode == 1
     assert fix("m.py", cwd=tmp_path).returncode == 0
@@ -187,10 +216,14 @@ def test_left_alone_positions_follow_the_file_shown(tmp_path: Path) -> None:
 def test_reuses_the_teams_own_codes_module_and_module_imports() -> None:
     body = "from .bsg_codes import ErrorCode\n\ndef f(e: APIError):\n    return e.code == 21\n"
     out = fixed(body)
-    assert "flake8_bsg" not in out and out.endswith("return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER\n")
+    assert "flake8_bsg" not in out and out.endswith(
+        "return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER\n"
+    )
     body = "from flake8_bsg import codes\n\ndef f(e: APIError):\n    return e.code == 21\n"
     out = fixed(body)
-    assert out.count("import") == 4 and out.endswith("return e.code == codes.ErrorCode.SMS_INVALID_PHONE_NUMBER\n")
+    assert out.count("import") == 4 and out.endswith(
+        "return e.code == codes.ErrorCode.SMS_INVALID_PHONE_NUMBER\n"
+    )
     body = "from myapp.bsg_codes import ErrorCode\n\ndef f(e: APIError):\n    return e.code == 21\n"
     out = fixed(body, codes_module="myapp.bsg_codes")
     assert out.count("from myapp.bsg_codes import ErrorCode") == 1
@@ -205,4 +238,7 @@ def test_a_local_name_that_would_shadow_the_import_gets_an_alias() -> None:
     )
     out = fixed(body)
     assert "from flake8_bsg.codes import ErrorCode as BsgErrorCode\n" in out
-    assert "if e.code == BsgErrorCode.SMS_INVALID_PHONE_NUMBER:" in out and "return ErrorCode.INVALID_RECIPIENT" in out
+    assert (
+        "if e.code == BsgErrorCode.SMS_INVALID_PHONE_NUMBER:" in out
+        and "return ErrorCode.INVALID_RECIPIENT" in out
+    )

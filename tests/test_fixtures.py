@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fixture_runner import FIXTURES, check_files, fixture_files
 
 
@@ -26,7 +25,11 @@ def test_there_are_fixtures_for_every_rule() -> None:
     from flake8_bsg.rules import RULES
 
     text = "\n".join(p.read_text(encoding="utf-8") for p in fixture_files())
-    missing = [code for code in RULES if code != "BSG000" and f"expect: {code}" not in text and f", {code}" not in text]
+    missing = [
+        code
+        for code in RULES
+        if code != "BSG000" and f"expect: {code}" not in text and f", {code}" not in text
+    ]
     assert not missing, f"rules without a positive fixture line: {missing}"
 
 

@@ -28,7 +28,9 @@ def _bsg_probe(message):
             raise
 """
 
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
 
 
 def check(program: str) -> bool:
@@ -66,7 +68,8 @@ def test_cst_generated_programs(program: str) -> None:
         "",
         "x = 1 if True else 2\n",
         "async def f():\n    async with a as b, c as d:\n        yield\n",
-        "match x:\n    case {'a': 1, **rest}: pass\n    case [1, *_]: pass\n    case C(a=1): pass\n",
+        "match x:\n    case {'a': 1, **rest}: pass\n    case [1, *_]: pass\n    case C(a=1): "
+        "pass\n",
         "def f[T](x: T) -> T: return x\n" if hasattr(ast, "TypeAlias") else "def f(x): return x\n",
         "lambda: (yield)\n",
         "class A:\n    client: 'SMSAPI'\n    def f(self): return self.client.send(1)\n",

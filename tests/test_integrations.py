@@ -43,7 +43,11 @@ BSG301_88 = "BSG301 88 is reserved"
 def clean_env(**extra: str) -> dict[str, str]:
     """The caller's environment without what would leak into a nested git or pre-commit run (the
     suite may itself run inside a git hook), with this interpreter's scripts first on PATH."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT")) and k != "SKIP"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_", "PRE_COMMIT")) and k != "SKIP"
+    }
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
     env.update(extra)
     return env
@@ -51,7 +55,11 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def flake8(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "flake8", "--isolated", *args], capture_output=True, text=True, cwd=cwd, input=stdin
+        [sys.executable, "-m", "flake8", "--isolated", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        input=stdin,
     )
 
 
@@ -68,7 +76,10 @@ def findings(stdout: str) -> list[tuple[str, int, int, str]]:
 # --------------------------------------------------------------------------------------------
 # pre-commit: the hook of .pre-commit-hooks.yaml, through `pre-commit try-repo`
 
-BAD_FILE = "from bsg_restapi import APIError\n\n\ndef f(e: APIError):\n    return e.code == 88  # noqa: BSG201\n"
+BAD_FILE = (
+    "from bsg_restapi import APIError\n\n\n"
+    "def f(e: APIError):\n    return e.code == 88  # noqa: BSG201\n"
+)
 CLEAN_FILE = (
     "from bsg_restapi import APIError, SMSAPI\n"
     "\n"
@@ -102,7 +113,10 @@ def snapshot_of_working_tree(dest: Path) -> Path:
     """
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, env=clean_env(), capture_output=True, text=True,
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
     )
     if listed.returncode == 0:
         dest.mkdir()
@@ -112,10 +126,22 @@ def snapshot_of_working_tree(dest: Path) -> Path:
                 (dest / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, dest / name)
     else:  # not a git checkout (an unpacked archive): copy the tree without generated files
-        shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
-            ".git", ".venv", ".ci-venv", ".baseline-venv", ".hypothesis", ".pytest_cache",
-            "__pycache__", "*.egg-info", "build", "dist",
-        ))
+        shutil.copytree(
+            ROOT,
+            dest,
+            ignore=shutil.ignore_patterns(
+                ".git",
+                ".venv",
+                ".ci-venv",
+                ".baseline-venv",
+                ".hypothesis",
+                ".pytest_cache",
+                "__pycache__",
+                "*.egg-info",
+                "build",
+                "dist",
+            ),
+        )
     init_repo(dest)
     git("add", "-A", cwd=dest)
     git("commit", "-q", "--no-verify", "-m", "snapshot", cwd=dest)
@@ -141,10 +167,23 @@ def try_repo(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedPr
     git("add", "-A", cwd=project)
     git("commit", "-q", "--no-verify", "-m", "code", cwd=project)
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hooks_repo), "flake8-bsg",
-         "--color=never", "--files", "bad.py", "clean.py"],
-        cwd=project, env=clean_env(PRE_COMMIT_HOME=str(base / "home")),
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(hooks_repo),
+            "flake8-bsg",
+            "--color=never",
+            "--files",
+            "bad.py",
+            "clean.py",
+        ],
+        cwd=project,
+        env=clean_env(PRE_COMMIT_HOME=str(base / "home")),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -186,7 +225,9 @@ LSP_SETTINGS = {
 # Non-ASCII text before the reported literal on its line: 88 is at character 48 (0-based) but at
 # byte 67 in UTF-8, so a byte offset anywhere on the way would show.
 LSP_LINE = '    return "Доставка не удалась ✗" if e.code == 88 else "ok"'
-LSP_SOURCE = "from bsg_restapi import APIError\n\n\ndef describe(e: APIError) -> str:\n" + LSP_LINE + "\n"
+LSP_SOURCE = (
+    "from bsg_restapi import APIError\n\n\ndef describe(e: APIError) -> str:\n" + LSP_LINE + "\n"
+)
 LSP_FIXED = (
     "from bsg_restapi import APIError\n\nfrom flake8_bsg.codes import ErrorCode\n\n\n"
     "def describe(e: APIError) -> str:\n"
@@ -201,8 +242,12 @@ class LanguageServer:
         self.root = root
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pylsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._log, cwd=root, env=clean_env(),
+            [sys.executable, "-m", "pylsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            cwd=root,
+            env=clean_env(),
         )
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._next_id = 0
@@ -233,7 +278,9 @@ class LanguageServer:
     def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
         self._send({"method": method, "params": params or {}})
 
-    def request(self, method: str, params: dict[str, Any] | None = None, timeout: float = 30) -> Any:
+    def request(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = 30
+    ) -> Any:
         self._next_id += 1
         self._send({"id": self._next_id, "method": method, "params": params or {}})
         reply = self.wait_for(lambda m: m.get("id") == self._next_id and "method" not in m, timeout)
@@ -245,7 +292,9 @@ class LanguageServer:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"no such message from pylsp within {timeout} s; its log:\n{self.log()}")
+                raise AssertionError(
+                    f"no such message from pylsp within {timeout} s; its log:\n{self.log()}"
+                )
             try:
                 message = self._messages.get(timeout=left)
             except queue.Empty:
@@ -260,8 +309,11 @@ class LanguageServer:
     def diagnostics(self, uri: str, wanted: Any, timeout: float = 60) -> list[dict[str, Any]]:
         """The first diagnostics published for `uri` that satisfy `wanted`."""
         message = self.wait_for(
-            lambda m: m.get("method") == "textDocument/publishDiagnostics"
-            and m["params"]["uri"] == uri and wanted(m["params"]["diagnostics"]),
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics"
+                and m["params"]["uri"] == uri
+                and wanted(m["params"]["diagnostics"])
+            ),
             timeout,
         )
         return message["params"]["diagnostics"]
@@ -291,9 +343,15 @@ def pylsp(tmp_path: Path) -> Iterator[LanguageServer]:
     (root / ".flake8").write_text("[flake8]\n")
     server = LanguageServer(root, tmp_path / "pylsp.log")
     try:
-        server.request("initialize", {
-            "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},
-        }, timeout=60)
+        server.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": root.as_uri(),
+                "capabilities": {},
+            },
+            timeout=60,
+        )
         server.notify("initialized")
         server.notify("workspace/didChangeConfiguration", {"settings": LSP_SETTINGS})
         yield server
@@ -309,14 +367,19 @@ def test_pylsp_shows_bsg_diagnostics_where_flake8_reports_them(pylsp: LanguageSe
     # The buffer exists only in the editor: pylsp pipes it to `flake8 -` with
     # --stdin-display-name=app/notify.py, from the workspace root.
     uri = (pylsp.root / "app" / "notify.py").as_uri()
-    on_stdin = flake8("--select=BSG", "--stdin-display-name=app/notify.py", "-", cwd=pylsp.root, stdin=LSP_SOURCE)
+    on_stdin = flake8(
+        "--select=BSG", "--stdin-display-name=app/notify.py", "-", cwd=pylsp.root, stdin=LSP_SOURCE
+    )
     expected = [line.split(": ", 1)[1] for line in on_stdin.stdout.splitlines()]
     assert [e.split(" ", 1)[0] for e in expected] == ["BSG201", "BSG301"], on_stdin.stdout
     assert on_stdin.stdout.startswith("app/notify.py:5:49: "), on_stdin.stdout
 
-    pylsp.notify("textDocument/didOpen", {
-        "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": LSP_SOURCE},
-    })
+    pylsp.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": LSP_SOURCE},
+        },
+    )
     shown = bsg(pylsp.diagnostics(uri, bsg))
 
     # What the editor shows: the code in `code`, flake8's text prefixed with the code as
@@ -337,13 +400,20 @@ def test_pylsp_shows_bsg_diagnostics_where_flake8_reports_them(pylsp: LanguageSe
 
 def test_pylsp_updates_on_unsaved_edits(pylsp: LanguageServer) -> None:
     uri = (pylsp.root / "notify.py").as_uri()
-    pylsp.notify("textDocument/didOpen", {
-        "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": LSP_SOURCE},
-    })
+    pylsp.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": LSP_SOURCE},
+        },
+    )
     assert bsg(pylsp.diagnostics(uri, bsg))
-    pylsp.notify("textDocument/didChange", {
-        "textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": LSP_FIXED}],
-    })
+    pylsp.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"text": LSP_FIXED}],
+        },
+    )
     # pylsp lints on every change of the buffer; the fix clears the BSG diagnostics.
     pylsp.diagnostics(uri, lambda diagnostics: not bsg(diagnostics))
 
@@ -392,19 +462,27 @@ def test_per_file_ignores(project: Path) -> None:
     (project / "legacy" / "old.py").write_text(SOURCE)
     proc = flake8("--per-file-ignores=legacy/*.py:BSG301", "a.py", "legacy/old.py", cwd=project)
     assert findings(proc.stdout) == [
-        ("a.py", 7, 34, "BSG201"), ("a.py", 7, 34, "BSG301"), ("legacy/old.py", 7, 34, "BSG201"),
+        ("a.py", 7, 34, "BSG201"),
+        ("a.py", 7, 34, "BSG301"),
+        ("legacy/old.py", 7, 34, "BSG201"),
     ]
 
 
 def test_noqa_with_a_code(project: Path) -> None:
     (project / "a.py").write_text(SOURCE.replace('else "ok"\n', 'else "ok"  # noqa: BSG301\n'))
     assert findings(flake8("a.py", cwd=project).stdout) == [("a.py", 7, 34, "BSG201")]
-    (project / "a.py").write_text(SOURCE.replace('else "ok"\n', 'else "ok"  # noqa: BSG201,BSG301\n'))
+    (project / "a.py").write_text(
+        SOURCE.replace('else "ok"\n', 'else "ok"  # noqa: BSG201,BSG301\n')
+    )
     assert flake8("a.py", cwd=project).stdout == ""
 
 
 def test_bsg204_is_off_by_default_and_extend_select_turns_it_on(project: Path) -> None:
     assert "BSG204" not in flake8("a.py", cwd=project).stdout
     proc = flake8("--extend-select=BSG204", "a.py", cwd=project)
-    assert findings(proc.stdout) == [("a.py", 5, 18, "BSG204"), ("a.py", 7, 34, "BSG201"), ("a.py", 7, 34, "BSG301")]
+    assert findings(proc.stdout) == [
+        ("a.py", 5, 18, "BSG204"),
+        ("a.py", 7, 34, "BSG201"),
+        ("a.py", 7, 34, "BSG301"),
+    ]
     assert "a.py:5:18: BSG204 HTTP status 404" in proc.stdout

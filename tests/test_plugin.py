@@ -13,7 +13,13 @@ from flake8_bsg.options import Config, OptionError, build_config
 
 
 def flake8(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flake8", "--isolated", *args], capture_output=True, text=True, cwd=cwd, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        input=stdin,
+    )
 
 
 def test_flake8_lists_the_plugin(tmp_path: Path) -> None:
@@ -22,9 +28,7 @@ def test_flake8_lists_the_plugin(tmp_path: Path) -> None:
 
 
 BSG_FILE = (
-    "from bsg_restapi import SMSAPI, APIError\n"
-    "def f(e: APIError):\n"
-    "    return e.code == 88\n"
+    "from bsg_restapi import SMSAPI, APIError\ndef f(e: APIError):\n    return e.code == 88\n"
 )
 
 
@@ -35,8 +39,14 @@ BSG_FILE = (
         ("--bsg-require-codes=88", "--bsg-require-codes: 88 is not a documented BSG error code"),
         ("--bsg-clients=pkg.Cls", "--bsg-clients: 'pkg.Cls' has no '='"),
         ("--bsg-clients=pkg.Cls=fax", "--bsg-clients: 'pkg.Cls=fax': unknown family 'fax'"),
-        ("--bsg-clients=pkg.Cls=sms:", "--bsg-clients: 'pkg.Cls=sms:': empty error class after ':'"),
-        ("--bsg-clients=pkg.make=other.Thing", "is neither a bsg_restapi client class nor a declared client class"),
+        (
+            "--bsg-clients=pkg.Cls=sms:",
+            "--bsg-clients: 'pkg.Cls=sms:': empty error class after ':'",
+        ),
+        (
+            "--bsg-clients=pkg.make=other.Thing",
+            "is neither a bsg_restapi client class nor a declared client class",
+        ),
         ("--bsg-allow-literals=zero", "--bsg-allow-literals: 'zero' is not a number"),
         ("--bsg-test-files=test_[abc.py", "--bsg-test-files: 'test_[abc.py' is not a valid glob"),
     ],
@@ -53,23 +63,41 @@ def test_bad_option_is_one_clear_line(tmp_path: Path, option: str, message: str)
 def test_bad_option_from_config_file(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(BSG_FILE)
     (tmp_path / "setup.cfg").write_text("[flake8]\nbsg-clients = pkg.Cls=fax\n")
-    proc = subprocess.run([sys.executable, "-m", "flake8", "a.py"], capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode != 0 and "unknown family 'fax'" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "a.py"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert (
+        proc.returncode != 0
+        and "unknown family 'fax'" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
 
 
 def test_options_from_config_file_apply(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(BSG_FILE.replace("88", "21"))
-    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=BSG", "a.py"], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=BSG", "a.py"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert "BSG201" in proc.stdout
     (tmp_path / "setup.cfg").write_text("[flake8]\nbsg-allow-literals = 0,21\n")
-    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=BSG", "a.py"], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=BSG", "a.py"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert "BSG201" not in proc.stdout, proc.stdout
 
 
 def test_stdin_gives_the_same_diagnostics(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(BSG_FILE)
     on_file = flake8("--select=BSG", "a.py", cwd=tmp_path).stdout
-    on_stdin = flake8("--select=BSG", "--stdin-display-name=a.py", "-", cwd=tmp_path, stdin=BSG_FILE).stdout
+    on_stdin = flake8(
+        "--select=BSG", "--stdin-display-name=a.py", "-", cwd=tmp_path, stdin=BSG_FILE
+    ).stdout
     assert on_file and on_file == on_stdin
 
 
@@ -78,12 +106,19 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
     its own catalogue or package metadata."""
     code = (
         "import sys, flake8_bsg.plugin as p\n"
-        "options = type('O', (), {'bsg_require_codes': '', 'bsg_clients': '', 'bsg_allow_literals': '0', 'bsg_test_files': 'test_*.py'})()\n"
+        "options = type('O', (), {'bsg_require_codes': '', 'bsg_clients': '', "
+        "'bsg_allow_literals': '0', 'bsg_test_files': 'test_*.py'})()\n"
         "p.Plugin.parse_options(options)\n"
         "list(p.Plugin(None, ['x = 1\\n'], 'a.py').run())\n"
-        "print(sorted(m for m in ('libcst', 'flake8_bsg.codes', 'dataclasses', 'importlib.metadata') if m in sys.modules))"
+        "print(sorted(m for m in ('libcst', 'flake8_bsg.codes', 'dataclasses', "
+        "'importlib.metadata') if m in sys.modules))"
     )
-    proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
@@ -104,7 +139,11 @@ def test_unparsable_file_is_one_bsg000(monkeypatch: pytest.MonkeyPatch) -> None:
     results = engine.check_source(BSG_FILE, "a.py", Config())
     assert len(results) == 1
     line, col, message = results[0]
-    assert (line, col) == (1, 0) and message.startswith("BSG000 LibCST cannot parse this file (") and "unsupported syntax" in message
+    assert (
+        (line, col) == (1, 0)
+        and message.startswith("BSG000 LibCST cannot parse this file (")
+        and "unsupported syntax" in message
+    )
 
 
 class _Panic(BaseException):
@@ -119,20 +158,32 @@ def test_internal_error_is_one_bsg000(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(checks, "analyze", boom)
     results = engine.check_source(BSG_FILE, "a.py", Config())
-    assert results == [(1, 0, "BSG000 internal error in flake8-bsg (_Panic: native parser panicked); please report it with this file")]
+    assert results == [
+        (
+            1,
+            0,
+            "BSG000 internal error in flake8-bsg (_Panic: native parser panicked); please report "
+            "it with this file",
+        )
+    ]
 
 
 def test_build_config_parses_every_form() -> None:
     config = build_config(
         require_codes="8, 21",
-        clients="myapp.sms.Gateway=sms,myapp.sms.send_otp=sms+viber:myapp.errors.SmsError,myapp.sms.get_client=bsg_restapi.SMSAPI",
+        clients=(
+            "myapp.sms.Gateway=sms,myapp.sms.send_otp=sms+viber:myapp.errors.SmsError,"
+            "myapp.sms.get_client=bsg_restapi.SMSAPI"
+        ),
         allow_literals="0,21",
         test_files="test_*.py",
     )
     assert config.require_codes == (8, 21)
     assert config.allow_literals == {0, 21}
     assert config.wrapper_classes == {"myapp.sms.Gateway": (("common", "sms"), None)}
-    assert config.wrapper_functions == {"myapp.sms.send_otp": (("common", "sms", "viber"), "myapp.errors.SmsError")}
+    assert config.wrapper_functions == {
+        "myapp.sms.send_otp": (("common", "sms", "viber"), "myapp.errors.SmsError")
+    }
     assert config.factories == {"myapp.sms.get_client": "bsg_restapi.SMSAPI"}
     assert config.error_classes == {"myapp.errors.SmsError"}
     assert config.is_test_file("pkg/test_x.py") and not config.is_test_file("pkg/x_test.py")

@@ -59,7 +59,12 @@ def variants(tmp_path: Path) -> Dict[str, Path]:
 
 
 def run(args: List[str], cwd: Path, stdin: bytes = b"") -> Dict[str, List[Diag]]:
-    proc = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select=BSG", *args], capture_output=True, cwd=cwd, input=stdin)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select=BSG", *args],
+        capture_output=True,
+        cwd=cwd,
+        input=stdin,
+    )
     assert b"Traceback" not in proc.stderr, proc.stderr
     found: Dict[str, List[Diag]] = {}
     for line in proc.stdout.decode("utf-8").splitlines():
@@ -73,7 +78,9 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[Diag]]:
     tmp = tmp_path_factory.mktemp("positions")
     paths = variants(tmp)
     found = run([p.name for p in paths.values()], tmp)
-    found["stdin"] = run(["--stdin-display-name=stdin.py", "-"], tmp, PLAIN.encode("utf-8"))["stdin"]
+    found["stdin"] = run(["--stdin-display-name=stdin.py", "-"], tmp, PLAIN.encode("utf-8"))[
+        "stdin"
+    ]
     return found
 
 
@@ -99,7 +106,9 @@ def test_form_feed_in_indentation_is_one_character(results: Dict[str, List[Diag]
 
 def test_latin1_file_counts_decoded_characters(results: Dict[str, List[Diag]]) -> None:
     lines = ("# -*- coding: latin-1 -*-\n" + PLAIN.replace("😀", "")).splitlines()
-    assert sorted(code for _r, _c, code in results["latin1"]) == sorted(code for _r, _c, code in results["plain"])
+    assert sorted(code for _r, _c, code in results["latin1"]) == sorted(
+        code for _r, _c, code in results["plain"]
+    )
     for row, col, code in results["latin1"]:
         assert lines[row - 1][col - 1 :].startswith(ANCHORS[code]), (code, row, col)
 
@@ -116,6 +125,19 @@ def test_output_is_deterministic_across_jobs(tmp_path: Path) -> None:
     names = sorted(p.name for p in tmp_path.glob("*.py"))
     outputs = set()
     for jobs in ("1", "2", "2"):
-        proc = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select=BSG", f"--jobs={jobs}", *names], capture_output=True, text=True, cwd=tmp_path)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flake8",
+                "--isolated",
+                "--select=BSG",
+                f"--jobs={jobs}",
+                *names,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
         outputs.add(proc.stdout)
     assert len(outputs) == 1 and len(outputs.pop().splitlines()) == 24

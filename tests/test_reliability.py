@@ -30,7 +30,9 @@ def deep_file() -> str:
         "    try:\n"
         f"        sms.send({calls})\n"
         "    except APIError as e:\n"
-        f"        if e.code == ErrorCode.INVALID_KEY or {' or '.join('e.code == 21' for _ in range(150))}:\n"
+        "        if e.code == ErrorCode.INVALID_KEY or "
+        + " or ".join("e.code == 21" for _ in range(150))
+        + ":\n"
         "            raise\n"
         f"    sms.send({parens})\n"
     )
@@ -39,7 +41,10 @@ def deep_file() -> str:
 def elif_chain(branches: int) -> str:
     lines = [HEADER, "def g(m):", "    try:", "        sms.send(m)", "    except APIError as e:"]
     for i in range(branches):
-        lines.append(f"        {'if' if i == 0 else 'elif'} e.code == ErrorCode.SMS_INVALID_TEXT and m == {i}:")
+        lines.append(
+            f"        {'if' if i == 0 else 'elif'} e.code == ErrorCode.SMS_INVALID_TEXT "
+            f"and m == {i}:"
+        )
         lines.append("            raise")
     lines.append("        elif e.code == 42:")
     lines.append("            raise")
@@ -56,15 +61,23 @@ def codes(results: List) -> List[str]:
 
 def flake8(tmp_path: Path, name: str, source: str) -> List[str]:
     (tmp_path / name).write_text(source, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select=BSG,E999", name], capture_output=True, text=True, cwd=tmp_path)
-    assert "Traceback" not in proc.stderr and "failed during execution" not in proc.stderr, proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select=BSG,E999", name],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert "Traceback" not in proc.stderr and "failed during execution" not in proc.stderr, (
+        proc.stderr
+    )
     return proc.stdout.splitlines()
 
 
 def test_deep_file_through_flake8(tmp_path: Path) -> None:
     lines = flake8(tmp_path, "deep.py", deep_file())
     found = sorted((int(line.split(":")[1]), line.split(" ")[1]) for line in lines)
-    # the 150 literals are analysed (BSG201 each), the dispatch drops codes, the last call is unhandled
+    # the 150 literals are analysed (BSG201 each), the dispatch drops codes, the last call is
+    # unhandled
     assert found.count((11, "BSG201")) == 150
     assert (13, "BSG101") in found and (10, "BSG102") in found
     assert not any(code == "BSG000" for _row, code in found)

@@ -2,7 +2,8 @@
 
 ``# expect: BSG102, BSG201`` at the end of a line lists that line's BSG diagnostics (a
 multiset); a line without it must have none. ``# flake8-bsg-options: ...`` on a line of its
-own gives the file's options.
+own gives the file's options. ``# flake8-bsg-min-python: 3.11`` on a line of its own says the
+file needs that Python's syntax: older interpreters skip it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>BSG\d{3}(?:\s*,\s*BSG\d{3})*)\s*$")
 OPTIONS = re.compile(r"^\s*#\s*flake8-bsg-options:\s*(?P<options>.*?)\s*$")
+MIN_PYTHON = re.compile(r"^\s*#\s*flake8-bsg-min-python:(?P<version>.*)$")
 OUTPUT = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>BSG\d{3}) (?P<text>.*)$")
 
 Found = Dict[int, collections.Counter]
@@ -27,6 +29,27 @@ Found = Dict[int, collections.Counter]
 
 def fixture_files() -> List[Path]:
     return sorted(p for p in FIXTURES.rglob("*.py"))
+
+
+def min_python(path: Path) -> Optional[Tuple[int, int]]:
+    """The oldest Python whose syntax ``path`` needs, from its ``# flake8-bsg-min-python:`` line."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = MIN_PYTHON.match(line)
+        if match:
+            version = re.fullmatch(r"\s*(\d+)\.(\d+)\s*", match.group("version"))
+            if not version:
+                raise ValueError(f"{path}: '{line.strip()}' is not 'MAJOR.MINOR'")
+            return int(version.group(1)), int(version.group(2))
+    return None
+
+
+def too_new(path: Path, running: Optional[Tuple[int, int]] = None) -> Optional[str]:
+    """Why the ``running`` Python (this one by default) cannot run ``path``, or None."""
+    running = running or (sys.version_info.major, sys.version_info.minor)
+    needed = min_python(path)
+    if needed is None or running >= needed:
+        return None
+    return "needs Python {}.{}, this is {}.{}".format(*needed, *running)
 
 
 def expectations(path: Path) -> Tuple[Found, List[str]]:
@@ -96,7 +119,9 @@ def compare(path: Path, expected: Found, got: List[Tuple[int, int, str, str]]) -
 
 
 def check_files(paths: Sequence[Path]) -> List[str]:
-    """Run every file (grouped by options) and return every mismatch."""
+    """Run every file (grouped by options) and return every mismatch; files that need a newer
+    Python than this one (see ``too_new``) are not run."""
+    paths = [path for path in paths if too_new(path) is None]
     groups: Dict[Tuple[str, ...], List[Path]] = collections.defaultdict(list)
     expected_by_path = {}
     for path in paths:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
 from pathlib import Path
 
 import pytest
-from fixture_runner import FIXTURES, check_files, fixture_files
+from fixture_runner import FIXTURES, ROOT, check_files, fixture_files, min_python, too_new
 
 
 def _groups():
@@ -15,9 +17,50 @@ def _groups():
     return groups
 
 
-@pytest.mark.parametrize("folder", sorted(_groups()))
+def _folders_and_skipped_files():
+    """Every folder, and a skipped entry for each file this Python is too old to parse (the
+    folder's run leaves it out), so that the test report names it."""
+    params = []
+    for folder, paths in sorted(_groups().items()):
+        params.append(pytest.param(folder, id=folder))
+        for path in paths:
+            reason = too_new(path)
+            if reason:
+                name = path.relative_to(FIXTURES).as_posix()
+                params.append(
+                    pytest.param(name, id=name, marks=pytest.mark.skip(reason=f"{name}: {reason}"))
+                )
+    return params
+
+
+@pytest.mark.parametrize("folder", _folders_and_skipped_files())
 def test_fixture_folder(folder: str) -> None:
     problems = check_files(_groups()[folder])
+    assert not problems, "\n" + "\n".join(problems)
+
+
+def test_fixtures_parse_here_or_declare_the_python_they_need() -> None:
+    """A fixture this Python cannot compile declares the version it needs on a line of its own
+    (`# flake8-bsg-min-python: 3.11`), and one it can compile declares nothing newer."""
+    running = "{}.{}".format(*sys.version_info[:2])
+    problems = []
+    for path in fixture_files():
+        rel = path.relative_to(ROOT)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # `e.code is 23` is a SyntaxWarning on purpose
+                compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            if not too_new(path):
+                problems.append(
+                    f"{rel}:{exc.lineno}: {exc.msg} on Python {running}; if that is newer "
+                    "syntax, add '# flake8-bsg-min-python: X.Y' on a line of its own"
+                )
+        else:
+            declared = min_python(path)
+            if declared and too_new(path):
+                needed = "{}.{}".format(*declared)
+                problems.append(f"{rel}: declares Python {needed} but compiles on {running}")
     assert not problems, "\n" + "\n".join(problems)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import importlib
 import json
 import os
 import sys
 import tokenize
+from types import ModuleType
 from typing import Dict, Iterable, Iterator, Optional, Sequence
 
 from flake8_bsg import __version__
@@ -95,7 +97,10 @@ def explain(code: str) -> Optional[str]:
     rule = RULES.get(code.upper())
     if rule is None:
         return None
-    indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
+
+    def indent(text: str) -> str:
+        return "\n".join("    " + line for line in text.splitlines())
+
     parts = [
         f"{rule.code} {rule.name}: {rule.summary}"
         + (" (off by default)" if rule.default_off else ""),
@@ -135,15 +140,12 @@ def _config_values(paths: Sequence[str]) -> Dict[str, str]:
         for key, value in parser.items("flake8"):
             values[key.replace("_", "-")] = value
     if os.path.isfile("pyproject.toml"):
-        try:
-            import tomllib  # type: ignore[import-not-found]
-        except ImportError:  # pragma: no cover - Python < 3.11
-            tomllib = None
-        if tomllib is not None:
+        toml = _toml()
+        if toml is not None:
             with open("pyproject.toml", "rb") as handle:
                 try:
-                    data = tomllib.load(handle)
-                except tomllib.TOMLDecodeError:
+                    data = toml.load(handle)
+                except toml.TOMLDecodeError:
                     data = {}
             section = data.get("tool", {}).get("flake8-bsg", {})
             for key, value in section.items():
@@ -151,6 +153,19 @@ def _config_values(paths: Sequence[str]) -> Dict[str, str]:
                     ",".join(map(str, value)) if isinstance(value, list) else str(value)
                 )
     return values
+
+
+def _toml() -> Optional[ModuleType]:
+    """``tomllib`` (Python 3.11+), or ``tomli`` where it is installed, or ``None``."""
+    try:
+        import tomllib
+
+        return tomllib
+    except ImportError:  # pragma: no cover - Python < 3.11
+        try:
+            return importlib.import_module("tomli")
+        except ImportError:
+            return None
 
 
 def _python_files(paths: Iterable[str]) -> Iterator[str]:
@@ -339,8 +354,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stdout.write(text)
         return 0
     if args.command == "explain":
-        text = explain(args.code)
-        if text is None:
+        explained = explain(args.code)
+        if explained is None:
             from flake8_bsg.rules import RULES
 
             print(
@@ -348,7 +363,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        sys.stdout.write(text)
+        sys.stdout.write(explained)
         return 0
     if args.command == "check":
         return run_check(args)

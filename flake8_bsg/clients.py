@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Dict, FrozenSet, Optional, Set, Tuple, Union
 
 from flake8_bsg.codes import COMMON, NUMBER_VERIFIER, SMS, VIBER, ErrorCode, codes_of_family
 
 #: The item standing for every HTTP status (400-599) of a failed API 1.0 request.
 HTTP_ERRORS = "HTTP errors"
+#: The item standing for the messages of API 2.0 classes whose messages are not catalogued.
+UNCATALOGUED = "?uncatalogued"
 
 API1_PACKAGE = "bsg_restapi"
 #: Canonical name of the API 1.0 error class.
@@ -117,9 +119,11 @@ BROAD_EXCEPTIONS: FrozenSet[str] = frozenset({"Exception", "BaseException"})
 
 
 @lru_cache(maxsize=None)
-def family_items(families: Tuple[str, ...]) -> FrozenSet[object]:
+def family_items(families: Tuple[str, ...]) -> FrozenSet[Union[int, str]]:
     """The codes of the given families plus the HTTP-errors item (``NO_ERROR`` left out)."""
-    items: set = {int(code) for family in families for code in codes_of_family(family) if code}
+    items: Set[Union[int, str]] = {
+        int(code) for family in families for code in codes_of_family(family) if code
+    }
     items.add(HTTP_ERRORS)
     return frozenset(items)
 

@@ -258,6 +258,14 @@ def is_alias(text: str) -> bool:
     return member is not None and normalize_message(text) != normalize_message(member.value)
 
 
+def messages_containing(text: str) -> FrozenSet[str]:
+    """Names of the messages (or of the aliases' members) whose text contains ``text``."""
+    key = normalize_message(text)
+    found = {m.name for m in ErrorMessage if key in normalize_message(m.value)}
+    found |= {m.name for alias, m in MESSAGE_ALIASES.items() if key in normalize_message(alias)}
+    return frozenset(found)
+
+
 def close_messages(text: str, limit: int = 2) -> List[ErrorMessage]:
     """Documented messages that read closest to ``text``."""
     keys = difflib.get_close_matches(

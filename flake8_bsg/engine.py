@@ -11,11 +11,17 @@ import os
 import re
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from flake8_bsg.rules.base import Violation
 
 from flake8_bsg.options import Config
 
 Result = Tuple[int, int, str]
+T = TypeVar("T")
 
 #: Words one of which a file must contain for BSG code to be possible in it.
 TRIGGERS: Tuple[str, ...] = ("bsg_restapi", "bsg_api", "bsg.world", "flake8_bsg")
@@ -49,10 +55,10 @@ def package_of(filename: str) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
-def run_deep(action: Callable[[], Any]) -> Any:
+def run_deep(action: Callable[[], T]) -> Union[T, BaseException]:
     """Run ``action`` in a thread with a large stack and recursion limit; return what it
     returned, or the exception (any ``BaseException``) it raised."""
-    outcome: List[Any] = []
+    outcome: List[Union[T, BaseException]] = []
 
     def work() -> None:
         try:
@@ -84,9 +90,10 @@ def run_deep(action: Callable[[], Any]) -> Any:
             gc.enable()
     if not outcome:
         return RuntimeError("the analysis thread ended without a result")
-    if isinstance(outcome[0], KeyboardInterrupt):
-        raise outcome[0]
-    return outcome[0]
+    first = outcome[0]
+    if isinstance(first, KeyboardInterrupt):
+        raise first
+    return first
 
 
 def check_source(source: str, filename: str, config: Config, force: bool = False) -> List[Result]:
@@ -95,9 +102,9 @@ def check_source(source: str, filename: str, config: Config, force: bool = False
         return []
     result = run_deep(lambda: _analyse(source, filename, config))
     if isinstance(result, BaseException):
-        from flake8_bsg.rules import message
+        from flake8_bsg.rules.bsg000_unparsable_file import internal
 
-        return [(1, 0, message("internal", error=f"{type(result).__name__}: {_one_line(result)}"))]
+        return [(1, 0, internal(f"{type(result).__name__}: {_one_line(result)}"))]
     return result
 
 
@@ -150,7 +157,7 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
     import libcst as cst
 
     from flake8_bsg.positions import node_positions
-    from flake8_bsg.rules import message
+    from flake8_bsg.rules.bsg000_unparsable_file import unparsable
 
     source, shifted = strip_form_feeds(source)
     try:
@@ -159,7 +166,7 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
         reason = " ".join(str(getattr(exc, "message", "") or _one_line(exc)).split())
         if len(reason) > 120:
             reason = reason[:117].rstrip(" ,") + "..."
-        return [(1, 0, message("unparsable", reason=reason))]
+        return [(1, 0, unparsable(reason))]
     diags = find_diagnostics(module, filename, config)
     if not diags:
         return []
@@ -172,18 +179,25 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
     return results
 
 
-def find_diagnostics(module: Any, filename: str, config: Config) -> List[Any]:
-    """The diagnostics of a parsed module, as ``(node, code, message)``, in the order found.
+def find_violations(module: cst.Module, filename: str, config: Config) -> List[Violation]:
+    """The rules' violations for a parsed module (``rules.base.Violation``), in the order the
+    rules found them: the one entry to the analysis for every adapter."""
+    from flake8_bsg import facts as file_facts
+    from flake8_bsg import rules
+    from flake8_bsg.flow.analysis import FileAnalysis
 
-    The one entry to the analysis for every adapter (flake8, ``check``, ``fix``).
-    """
-    from flake8_bsg import checks, model
-
-    facts = model.collect(module, package_of(filename))
+    facts = file_facts.collect(module, package_of(filename))
     try:
-        return checks.analyze(facts, config, config.is_test_file(filename))
+        return rules.run(FileAnalysis(facts, config, config.is_test_file(filename)))
     finally:
-        model.dispose(facts)
+        file_facts.dispose(facts)
+
+
+def find_diagnostics(
+    module: cst.Module, filename: str, config: Config
+) -> List[Tuple[cst.CSTNode, str, str]]:
+    """The diagnostics of a parsed module, as ``(node, code, message)``, in the order found."""
+    return [(v.node, v.code, v.message) for v in find_violations(module, filename, config)]
 
 
 def check_lines(lines: Sequence[str], filename: str, config: Config) -> List[Result]:

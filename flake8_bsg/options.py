@@ -197,5 +197,7 @@ def build_config(
     return config
 
 
-def names(flags: Iterable[str] = (o[0] for o in OPTIONS)) -> List[str]:
-    return [flag[2:].replace("-", "_") for flag in flags]
+def names(flags: Optional[Iterable[str]] = None) -> List[str]:
+    """The attribute names of the options (``bsg_require_codes``, ...)."""
+    chosen = flags if flags is not None else [option[0] for option in OPTIONS]
+    return [flag[2:].replace("-", "_") for flag in chosen]

@@ -5,8 +5,12 @@ Importing this module is cheap: LibCST is imported only when a file passes the t
 
 from __future__ import annotations
 
+import argparse
 import ast
-from typing import Any, Iterator, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Sequence, Tuple
+
+if TYPE_CHECKING:
+    from flake8.options.manager import OptionManager  # type: ignore[import-untyped]
 
 from flake8_bsg.options import OPTIONS, Config, OptionError, build_config, names
 
@@ -22,7 +26,7 @@ class Plugin:
         self.filename = filename
 
     @classmethod
-    def add_options(cls, manager: Any) -> None:
+    def add_options(cls, manager: OptionManager) -> None:
         for flag, default, help_text in OPTIONS:
             manager.add_option(flag, default=default, parse_from_config=True, help=help_text)
         from flake8_bsg.rules import DEFAULT_OFF
@@ -30,7 +34,7 @@ class Plugin:
         manager.extend_default_ignore(list(DEFAULT_OFF))
 
     @classmethod
-    def parse_options(cls, options: Any) -> None:
+    def parse_options(cls, options: argparse.Namespace) -> None:
         values = [getattr(options, name, None) for name in names()]
         try:
             cls.config = build_config(*values)
@@ -45,8 +49,8 @@ class Plugin:
                 self.lines, self.filename, self.config
             )
         except Exception as exc:  # the engine never raises; this is the last line of defence
-            from flake8_bsg.rules import message
+            from flake8_bsg.rules.bsg000_unparsable_file import internal
 
-            results = [(1, 0, message("internal", error=type(exc).__name__))]
+            results = [(1, 0, internal(type(exc).__name__))]
         for line, col, text in results:
             yield line, col, text, type(self)

@@ -151,12 +151,12 @@ class _Panic(BaseException):
 
 
 def test_internal_error_is_one_bsg000(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flake8_bsg import checks
+    from flake8_bsg import rules
 
     def boom(*args: object, **kwargs: object) -> None:
         raise _Panic("native parser panicked")
 
-    monkeypatch.setattr(checks, "analyze", boom)
+    monkeypatch.setattr(rules, "run", boom)
     results = engine.check_source(BSG_FILE, "a.py", Config())
     assert results == [
         (

@@ -7,187 +7,68 @@ its class's) and never guesses: anything it cannot pin down is ``None`` (unknown
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
 from flake8_bsg import clients
 from flake8_bsg.codes import FAMILIES, GROUPS, ErrorCode, ErrorMessage, codes_of_family
-from flake8_bsg.model import (
+from flake8_bsg.facts.records import (
+    AnnotatedValue,
     Binding,
+    BindingKind,
     ClassInfo,
     Facts,
     FuncInfo,
     HandlerRec,
+    ParamBinding,
     Scope,
+    ScopeKind,
     WithRec,
-    decorator_name,
-    dotted_name,
+    WithTarget,
 )
+from flake8_bsg.facts.walk import decorator_name, dotted_name
+from flake8_bsg.flow.values import (
+    Builtin,
+    Client,
+    CodeExpr,
+    Const,
+    ConstValue,
+    Domain,
+    ErrorObj,
+    HttpModule,
+    HttpSession,
+    Instance,
+    Json,
+    JsonPart,
+    LocalClass,
+    LocalFunc,
+    Method,
+    RaisesCtx,
+    Response,
+    ResponseOrigin,
+    SelfRef,
+    Sym,
+    Table,
+    Value,
+)
+from flake8_bsg.options import Config
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _ASSERT_RAISES = ("assertRaises", "assertRaisesRegex")
 
 
-# ---- abstract values ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sym:
-    """An imported module or symbol, by qualified name (``bsg_restapi.SMSAPI``)."""
-
-    qualname: str
-
-
-@dataclass(frozen=True)
-class Builtin:
-    name: str
-
-
-@dataclass(frozen=True)
-class LocalFunc:
-    info: FuncInfo
-
-
-@dataclass(frozen=True)
-class LocalClass:
-    info: ClassInfo
-
-
-@dataclass(frozen=True)
-class Client:
-    """A kind of BSG client: an API 1.0 class, a declared wrapper class, or a local subclass."""
-
-    api1: Optional[str] = None  # API 1.0 class name (SMSAPI, ...)
-    wrapper: Optional[str] = None  # dotted name of a declared wrapper class
-    local: Optional[ClassInfo] = None  # a class of this file that subclasses one of the above
-    api2: Optional[str] = None  # API 2.0 class name (CampaignSMSApi, ...)
-
-    @property
-    def display(self) -> str:
-        if self.local is not None:
-            return self.local.name
-        if self.api1 is not None:
-            return self.api1
-        if self.api2 is not None:
-            return self.api2
-        return (self.wrapper or "").rsplit(".", 1)[-1]
-
-
-@dataclass(frozen=True)
-class Instance:
-    client: Client
-
-
-@dataclass(frozen=True)
-class SelfRef:
-    """``self``/``cls`` inside a method of a class of this file."""
-
-    cls: ClassInfo
-
-
-@dataclass(frozen=True)
-class Method:
-    """A bound method: ``instance.attr``."""
-
-    owner: Any  # Instance | SelfRef
-    name: str
-
-
-@dataclass(frozen=True)
-class ErrorObj:
-    """A caught BSG error. ``origin``: the handler / raises block that bound it, if any."""
-
-    kind: str  # error class canonical name
-    origin: Any = None
-
-
-@dataclass(frozen=True)
-class RaisesCtx:
-    """``pytest.raises(...) as info`` (attr ``value``) / ``assertRaises(...) as cm``
-    (``exception``)."""
-
-    kind: str
-    attr: str
-    origin: Any = None
-
-
-@dataclass(frozen=True)
-class CodeExpr:
-    """An expression holding a BSG code: ``domain`` is ``api1`` (``APIError.code``)."""
-
-    domain: str
-    origin: Any = None
-
-
-@dataclass(frozen=True)
-class ResponseOrigin:
-    """Where a parsed BSG response comes from: its possible ``"error"`` codes or messages.
-
-    ``codes``: documented API 1.0 codes (``None``: not an API 1.0 response); ``groups``: API 2.0
-    message groups (``None``: not an API 2.0 response); ``call``: what made it, for messages.
-    """
-
-    codes: Optional[FrozenSet[int]]
-    groups: Optional[Tuple[str, ...]]
-    call: str
-    node_id: int
-
-
-@dataclass(frozen=True)
-class Response:
-    """An HTTP response object (``r`` of ``r = requests.post(...)``)."""
-
-    origin: ResponseOrigin
-
-
-@dataclass(frozen=True)
-class HttpSession:
-    """A ``requests.Session``/``httpx.Client``/``aiohttp.ClientSession``; ``base``: its base URL."""
-
-    base: Optional[str]
-
-
-@dataclass(frozen=True)
-class HttpModule:
-    name: str
-
-
-@dataclass(frozen=True)
-class Json:
-    """Parsed JSON: ``part`` is ``body`` (a response or error body), ``result`` (per recipient),
-    ``errors`` (an API 2.0 error list) or ``item`` (one of its items)."""
-
-    origin: Any
-    part: str
-
-
-@dataclass(frozen=True)
-class Const:
-    """A constant: an int, a str, ``None``/bool, or a tuple of constants (a collection)."""
-
-    value: Any
-
-
-@dataclass(frozen=True)
-class Table:
-    """A dict literal used as a dispatch table."""
-
-    node: cst.Dict
-
-
 class Resolver:
     """Resolves expressions of one file; memoised, cycle-safe."""
 
-    def __init__(self, facts: Facts, config: Any) -> None:
+    def __init__(self, facts: Facts, config: Config) -> None:
         self.facts = facts
         self.config = config
-        self._names: Dict[Tuple[int, str, int], Any] = {}
-        self._active: set = set()
-        self._exprs: Dict[Tuple[int, int], Any] = {}
-        self._parsed: Dict[int, Any] = {}
-        self._match_of: Dict[int, Any] = {}
+        self._names: Dict[Tuple[int, str, int], Value] = {}
+        self._active: Set[Tuple[int, str, int]] = set()
+        self._exprs: Dict[Tuple[int, int], Value] = {}
+        self._parsed: Dict[int, Union[cst.BaseExpression, bool]] = {}
+        self._match_of: Dict[int, cst.Match] = {}
         #: Whether any BSG response (raw HTTP or a ``send`` result) was seen: response checks
         #: are looked for only then.
         self.saw_response = False
@@ -196,10 +77,11 @@ class Resolver:
                 pattern = case.pattern
                 if isinstance(pattern, cst.MatchAs):
                     self._match_of[id(pattern)] = site.node
-        self.guarded_by_handler: Dict[int, Any] = {}  # filled by the call analysis
+        #: The error classes of the calls each handler guards (filled by the call analysis).
+        self.guarded_by_handler: Dict[int, Set[str]] = {}
 
     # ---- names --------------------------------------------------------------------
-    def lookup(self, name: str, scope: Scope, order: int) -> Any:
+    def lookup(self, name: str, scope: Scope, order: int) -> Value:
         key = (id(scope), name, order)
         if key in self._names:
             return self._names[key]
@@ -213,13 +95,13 @@ class Resolver:
         self._names[key] = value
         return value
 
-    def _lookup(self, name: str, scope: Scope, order: int) -> Any:
+    def _lookup(self, name: str, scope: Scope, order: int) -> Value:
         use_scope = scope
         current: Optional[Scope] = scope
         if name in scope.globals:
             current = self.facts.module_scope
         while current is not None:
-            if current.kind == "class" and current is not use_scope:
+            if current.kind is ScopeKind.CLASS and current is not use_scope:
                 current = current.parent
                 continue
             bindings = current.bindings.get(name)
@@ -238,7 +120,9 @@ class Resolver:
                 preferred = self._bsg_import(bindings)
                 if preferred is not None:
                     return preferred
-                return self.agree([self.binding_value(b) for b in bindings if b.kind != "del"])
+                return self.agree(
+                    [self.binding_value(b) for b in bindings if b.kind is not BindingKind.DEL]
+                )
             current = current.parent
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
@@ -252,8 +136,10 @@ class Resolver:
         if len(bindings) < 2:
             return None
         for binding in bindings:
-            if binding.kind == "import" and self._is_bsg_name(binding.value):
-                return Sym(binding.value)
+            value = binding.value
+            if binding.kind is BindingKind.IMPORT and isinstance(value, str):
+                if self._is_bsg_name(value):
+                    return Sym(value)
         return None
 
     def _is_bsg_name(self, qualname: str) -> bool:
@@ -271,21 +157,22 @@ class Resolver:
         """The functions a name may call when every binding of it is a ``def`` of this file."""
         current: Optional[Scope] = scope
         while current is not None:
-            if current.kind == "class" and current is not scope:
+            if current.kind is ScopeKind.CLASS and current is not scope:
                 current = current.parent
                 continue
             bindings = current.bindings.get(name)
             if bindings:
-                if all(b.kind == "def" for b in bindings):
-                    return [b.value for b in bindings]
+                defs = [b.value for b in bindings if isinstance(b.value, FuncInfo)]
+                if all(b.kind is BindingKind.DEF for b in bindings) and len(defs) == len(bindings):
+                    return defs
                 return []
             current = current.parent
         return []
 
     @staticmethod
-    def agree(values: List[Any]) -> Any:
+    def agree(values: List[Value]) -> Value:
         """The one value every binding agrees on (``None`` constants aside), else unknown."""
-        distinct: List[Any] = []
+        distinct: List[Value] = []
         for value in values:
             if value == Const(None):
                 continue
@@ -293,50 +180,58 @@ class Resolver:
                 distinct.append(value)
         return distinct[0] if len(distinct) == 1 else None
 
-    def binding_value(self, binding: Binding) -> Any:
+    def binding_value(self, binding: Binding) -> Value:
         kind, value, scope = binding.kind, binding.value, binding.scope
-        if kind == "import":
+        if kind is BindingKind.IMPORT:
+            assert isinstance(value, str)
             return Sym(value)
-        if kind == "def":
+        if kind is BindingKind.DEF:
+            assert isinstance(value, FuncInfo)
             return LocalFunc(value)
-        if kind == "class":
+        if kind is BindingKind.CLASS:
+            assert isinstance(value, ClassInfo)
             return LocalClass(value)
-        if kind == "assign":
+        if kind is BindingKind.ASSIGN:
+            assert isinstance(value, cst.BaseExpression)
             return self.resolve(value, scope, binding.order)
-        if kind == "annassign":
-            annotation, expr = value
+        if kind is BindingKind.ANNASSIGN:
+            assert isinstance(value, AnnotatedValue)
+            expr = value.value
             resolved = self.resolve(expr, scope, binding.order) if expr is not None else None
             if resolved is None or resolved == Const(None):
-                return self.instance_of_annotation(annotation, scope, binding.order)
+                return self.instance_of_annotation(value.annotation, scope, binding.order)
             return resolved
-        if kind == "param":
-            param, func = value
-            return self.param_value(param, func)
-        if kind == "except":
+        if kind is BindingKind.PARAM:
+            assert isinstance(value, ParamBinding)
+            return self.param_value(value.param, value.func)
+        if kind is BindingKind.EXCEPT:
+            assert isinstance(value, HandlerRec)
             return self.handler_error(value)
-        if kind == "with":
-            rec, index = value
-            return self.with_target(rec, index)
-        if kind == "for":
+        if kind is BindingKind.WITH:
+            assert isinstance(value, WithTarget)
+            return self.with_target(value.rec, value.index)
+        if kind is BindingKind.FOR:
+            assert isinstance(value, cst.BaseExpression)
             return self.iteration(self.resolve(value, scope, binding.order))
-        if kind == "capture":
+        if kind is BindingKind.CAPTURE:
+            assert isinstance(value, cst.MatchAs)
             match = self._match_of.get(id(value))
             if match is not None:
                 return self.resolve(match.subject, scope, binding.order)
         return None
 
     @staticmethod
-    def iteration(iterable: Any) -> Any:
+    def iteration(iterable: Value) -> Value:
         """The value of each item of an iterable value."""
         if isinstance(iterable, Json):
-            if iterable.part == "result":
+            if iterable.part is JsonPart.RESULT:
                 return iterable
-            if iterable.part == "errors":
-                return Json(iterable.origin, "item")
+            if iterable.part is JsonPart.ERRORS:
+                return Json(iterable.origin, JsonPart.ITEM)
         return None
 
     # ---- expressions --------------------------------------------------------------
-    def resolve(self, node: Optional[cst.CSTNode], scope: Scope, order: int) -> Any:
+    def resolve(self, node: Optional[cst.CSTNode], scope: Scope, order: int) -> Value:
         """The value of an expression; memoised, and unknown when it depends on itself."""
         if node is None:
             return None
@@ -350,7 +245,7 @@ class Resolver:
         value = memo[key] = self._resolve(node, scope, order)
         return value
 
-    def _resolve(self, node: cst.CSTNode, scope: Scope, order: int) -> Any:
+    def _resolve(self, node: cst.CSTNode, scope: Scope, order: int) -> Value:
         if isinstance(node, cst.Name):
             return self.lookup(node.value, scope, order)
         if isinstance(node, cst.Attribute):
@@ -361,10 +256,10 @@ class Resolver:
             return Const(int(node.evaluated_value))
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             try:
-                value = node.evaluated_value
+                text = node.evaluated_value
             except Exception:
                 return None
-            return Const(value) if isinstance(value, str) else None
+            return Const(text) if isinstance(text, str) else None
         if (
             isinstance(node, cst.UnaryOperation)
             and isinstance(node.operator, cst.Minus)
@@ -372,7 +267,7 @@ class Resolver:
         ):
             return Const(-int(node.expression.evaluated_value))
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-            items: List[Any] = []
+            items: List[ConstValue] = []
             for element in node.elements:
                 if isinstance(element, cst.StarredElement):
                     inner = self.resolve(element.value, scope, order)
@@ -410,7 +305,7 @@ class Resolver:
             for part in node.parts:
                 if isinstance(part, cst.FormattedStringText):
                     parts.append(part.value)
-                else:
+                elif isinstance(part, cst.FormattedStringExpression):
                     inner = self.resolve(part.expression, scope, order)
                     parts.append(
                         inner.value
@@ -435,7 +330,7 @@ class Resolver:
             return None
         return None
 
-    def attribute(self, owner: Any, attr: str) -> Any:
+    def attribute(self, owner: Value, attr: str) -> Value:
         if owner is None:
             return None
         if isinstance(owner, Sym):
@@ -447,12 +342,12 @@ class Resolver:
         if isinstance(owner, ErrorObj):
             if owner.kind.startswith(clients.API2_PACKAGE + "."):
                 if attr == "status":
-                    return CodeExpr("status", owner.origin)
+                    return CodeExpr(Domain.STATUS, owner.origin)
                 if attr == "body":
-                    return CodeExpr("body", owner.origin)
+                    return CodeExpr(Domain.BODY, owner.origin)
                 return None
             if attr == "code":
-                return CodeExpr("api1", owner.origin)
+                return CodeExpr(Domain.API1, owner.origin)
             return None
         if isinstance(owner, (Response, HttpSession, HttpModule, Json)):
             return Method(owner, attr)
@@ -462,7 +357,7 @@ class Resolver:
             return self.class_attribute(owner.info, attr)
         return None
 
-    def symbol_attribute(self, qualname: str, attr: str) -> Any:
+    def symbol_attribute(self, qualname: str, attr: str) -> Value:
         last = qualname.rsplit(".", 1)[-1]
         if last == "ErrorCode" and attr in ErrorCode.__members__:
             return Const(int(ErrorCode[attr]))
@@ -475,15 +370,17 @@ class Resolver:
             return Const(int(member)) if member is not None else None
         return Sym(qualname + "." + attr)
 
-    def class_attribute(self, info: ClassInfo, attr: str, seen: Optional[set] = None) -> Any:
+    def class_attribute(self, info: ClassInfo, attr: str) -> Value:
         bindings = info.inner.bindings.get(attr)
         if bindings:
-            value = self.agree([self.binding_value(b) for b in bindings if b.kind != "del"])
+            value = self.agree(
+                [self.binding_value(b) for b in bindings if b.kind is not BindingKind.DEL]
+            )
             return value
         return None
 
-    def self_attribute(self, info: ClassInfo, attr: str) -> Any:
-        seen: set = set()
+    def self_attribute(self, info: ClassInfo, attr: str) -> Value:
+        seen: Set[int] = set()
         todo = [info]
         while todo:
             cls = todo.pop(0)
@@ -510,10 +407,10 @@ class Resolver:
                         return Method(Instance(client), attr)
         return None
 
-    def class_bases(self, info: ClassInfo) -> List[Any]:
+    def class_bases(self, info: ClassInfo) -> List[Value]:
         return [self.resolve(arg.value, info.outer, 0) for arg in info.node.bases]
 
-    def call_result(self, node: cst.Call, scope: Scope, order: int) -> Any:
+    def call_result(self, node: cst.Call, scope: Scope, order: int) -> Value:
         func = self.resolve(node.func, scope, order)
         if func is None:
             return None
@@ -549,15 +446,16 @@ class Resolver:
                 return HttpSession(self.keyword_str(node, "base_url", scope, order))
             if func.qualname in ("json.loads",) and node.args:
                 inner = self.resolve(node.args[0].value, scope, order)
-                if isinstance(inner, CodeExpr) and inner.domain == "body":
-                    return Json(inner.origin, "body")
+                if isinstance(inner, CodeExpr) and inner.domain is Domain.BODY:
+                    return Json(inner.origin, JsonPart.BODY)
                 return None
-            module, _, name = func.qualname.rpartition(".")
-            if module in clients.HTTP_MODULES and name in clients.HTTP_METHODS:
-                return self.http_response(HttpSession(None), name, node, scope, order)
+            module, _, verb = func.qualname.rpartition(".")
+            if module in clients.HTTP_MODULES and verb in clients.HTTP_METHODS:
+                return self.http_response(HttpSession(None), verb, node, scope, order)
             factory = self.config.factories.get(func.qualname)
             if factory is not None:
-                return Instance(self.client_of_name(factory))
+                made = self.client_of_name(factory)  # the options name only client classes
+                return Instance(made) if made is not None else None
             if func.qualname.rsplit(".", 1)[-1] == "raises" and func.qualname.startswith("pytest"):
                 return None
         return None
@@ -573,12 +471,12 @@ class Resolver:
                 )
         return None
 
-    def method_result(self, method: Method, node: cst.Call, scope: Scope, order: int) -> Any:
+    def method_result(self, method: Method, node: cst.Call, scope: Scope, order: int) -> Value:
         owner = method.owner
         if isinstance(owner, HttpSession) and method.name in clients.HTTP_METHODS:
             return self.http_response(owner, method.name, node, scope, order)
         if isinstance(owner, Response) and method.name == "json":
-            return Json(owner.origin, "body")
+            return Json(owner.origin, JsonPart.BODY)
         if isinstance(owner, Json) and method.name == "get" and node.args:
             return self.item(owner, node.args[0].value, scope, order)
         if (
@@ -592,13 +490,14 @@ class Resolver:
                 codes = frozenset(int(c) for f in spec.families for c in codes_of_family(f))
                 self.saw_response = True
                 return Json(
-                    ResponseOrigin(codes, None, f"{owner.client.api1}.send()", id(node)), "body"
+                    ResponseOrigin(codes, None, f"{owner.client.api1}.send()", id(node)),
+                    JsonPart.BODY,
                 )
         return None
 
     def http_response(
         self, session: HttpSession, verb: str, node: cst.Call, scope: Scope, order: int
-    ) -> Any:
+    ) -> Value:
         """The response of a request to a BSG host, or ``None``."""
         url_arg = None
         positional = [a for a in node.args if a.keyword is None and not a.star]
@@ -622,7 +521,7 @@ class Resolver:
         self.saw_response = True
         return Response(origin)
 
-    def item(self, owner: Any, key_node: cst.BaseExpression, scope: Scope, order: int) -> Any:
+    def item(self, owner: Value, key_node: cst.BaseExpression, scope: Scope, order: int) -> Value:
         """``owner[key]`` (or ``owner.get(key)``) for parsed BSG bodies."""
         if not isinstance(owner, Json):
             return None
@@ -630,21 +529,21 @@ class Resolver:
         key_value = key.value if isinstance(key, Const) else None
         origin = owner.origin
         api1 = isinstance(origin, ResponseOrigin) and origin.codes is not None
-        if owner.part == "errors":
-            return Json(origin, "item")
-        if key_value == "error" and api1 and owner.part in ("body", "result"):
-            return CodeExpr("resp_error", origin)
-        if key_value == "message" and not api1 and owner.part in ("body", "item"):
-            return CodeExpr("message", origin)
-        if owner.part == "body" and key_value == "result" and api1:
-            return Json(origin, "result")
-        if owner.part == "body" and key_value == "errors" and not api1:
-            return Json(origin, "errors")
-        if owner.part == "result" and key_value != "error":
-            return Json(origin, "result")  # one recipient's entry
+        if owner.part is JsonPart.ERRORS:
+            return Json(origin, JsonPart.ITEM)
+        if key_value == "error" and api1 and owner.part in (JsonPart.BODY, JsonPart.RESULT):
+            return CodeExpr(Domain.RESPONSE_ERROR, origin)
+        if key_value == "message" and not api1 and owner.part in (JsonPart.BODY, JsonPart.ITEM):
+            return CodeExpr(Domain.MESSAGE, origin)
+        if owner.part is JsonPart.BODY and key_value == "result" and api1:
+            return Json(origin, JsonPart.RESULT)
+        if owner.part is JsonPart.BODY and key_value == "errors" and not api1:
+            return Json(origin, JsonPart.ERRORS)
+        if owner.part is JsonPart.RESULT and key_value != "error":
+            return Json(origin, JsonPart.RESULT)  # one recipient's entry
         return None
 
-    def function_result(self, info: FuncInfo) -> Any:
+    def function_result(self, info: FuncInfo) -> Value:
         node = info.node
         if isinstance(node, cst.FunctionDef) and node.returns is not None:
             value = self.instance_of_annotation(node.returns.annotation, info.outer, 0)
@@ -675,7 +574,7 @@ class Resolver:
             return Client(wrapper=dotted)
         return None
 
-    def client_of_class(self, value: Any) -> Optional[Client]:
+    def client_of_class(self, value: Value) -> Optional[Client]:
         """The client a class value makes instances of, if it is a BSG client class."""
         if isinstance(value, Sym):
             return self.client_of_name(value.qualname)
@@ -694,7 +593,7 @@ class Resolver:
                     )
         return None
 
-    def _local_client(self, info: ClassInfo, seen: set) -> Optional[Client]:
+    def _local_client(self, info: ClassInfo, seen: Set[int]) -> Optional[Client]:
         if id(info) in seen:
             return None
         seen.add(id(info))
@@ -709,7 +608,7 @@ class Resolver:
 
     def instance_of_annotation(
         self, annotation: cst.BaseExpression, scope: Scope, order: int
-    ) -> Any:
+    ) -> Value:
         """The value a parameter or function annotated with ``annotation`` holds."""
         for expr, expr_scope in self._annotation_parts(annotation, scope, order):
             value = self.resolve(expr, expr_scope, order)
@@ -723,7 +622,9 @@ class Resolver:
                 return HttpSession(None)
         return None
 
-    def _annotation_parts(self, annotation: cst.BaseExpression, scope: Scope, order: int):
+    def _annotation_parts(
+        self, annotation: cst.BaseExpression, scope: Scope, order: int
+    ) -> Iterator[Tuple[cst.BaseExpression, Scope]]:
         todo = [annotation]
         while todo:
             expr = todo.pop(0)
@@ -737,7 +638,7 @@ class Resolver:
                         parsed = False
                     # kept alive with the string: memos are keyed by node identity
                     self._parsed[id(expr)] = parsed
-                if parsed is not False:
+                if isinstance(parsed, cst.BaseExpression):
                     todo.append(parsed)
                 continue
             if isinstance(expr, cst.Subscript):
@@ -754,7 +655,7 @@ class Resolver:
                 continue
             yield expr, scope
 
-    def param_value(self, param: cst.Param, func: FuncInfo) -> Any:
+    def param_value(self, param: cst.Param, func: FuncInfo) -> Value:
         if param.annotation is not None:
             value = self.instance_of_annotation(param.annotation.annotation, func.outer, 0)
             if value is not None:
@@ -770,7 +671,7 @@ class Resolver:
         """Tests and fixtures receive fixtures through their parameters."""
         return func.name.startswith("test") or self.is_fixture(func)
 
-    def function_result_any(self, info: FuncInfo) -> Any:
+    def function_result_any(self, info: FuncInfo) -> Value:
         values = [self.resolve(expr, info.inner, order) for expr, order in info.returns]
         return self.agree(values)
 
@@ -778,7 +679,8 @@ class Resolver:
         bindings = self.facts.module_scope.bindings.get(name, [])
         for binding in bindings:
             if (
-                binding.kind == "def"
+                binding.kind is BindingKind.DEF
+                and isinstance(binding.value, FuncInfo)
                 and binding.value is not user
                 and self.is_fixture(binding.value)
             ):
@@ -804,7 +706,7 @@ class Resolver:
         return False
 
     # ---- errors -------------------------------------------------------------------
-    def error_kind(self, value: Any) -> Optional[str]:
+    def error_kind(self, value: Value) -> Optional[str]:
         """The canonical BSG error class a class value is, or ``None``."""
         if isinstance(value, Sym):
             canonical = clients.canonical_api1(value.qualname)
@@ -819,11 +721,11 @@ class Resolver:
 
     def clause_classes(
         self, expr: Optional[cst.BaseExpression], scope: Scope, order: int
-    ) -> Optional[List[Any]]:
+    ) -> Optional[List[Value]]:
         """The classes an except clause names (flattened), or ``None`` when unknown."""
         if expr is None:
             return [Builtin("BaseException")]
-        out: List[Any] = []
+        out: List[Value] = []
         todo = [expr]
         unknown = False
         while todo:
@@ -859,7 +761,7 @@ class Resolver:
         while current is not None:
             bindings = current.bindings.get(name.value)
             if bindings:
-                values = [b.value for b in bindings if b.kind == "assign"]
+                values = [b.value for b in bindings if b.kind is BindingKind.ASSIGN]
                 if (
                     len(values) == 1
                     and len(bindings) == 1
@@ -870,7 +772,7 @@ class Resolver:
             current = current.parent
         return None
 
-    def catches(self, classes: List[Any], kind: str, subclasses: bool = False) -> Optional[bool]:
+    def catches(self, classes: List[Value], kind: str, subclasses: bool = False) -> Optional[bool]:
         """Whether a clause naming ``classes`` catches ``kind``: True, False or None (unknown).
 
         ``subclasses``: naming an API 2.0 subclass counts (``pytest.raises(NotFoundException)``).
@@ -898,7 +800,7 @@ class Resolver:
                         return True
         return None if maybe else False
 
-    def handler_error(self, handler: HandlerRec) -> Any:
+    def handler_error(self, handler: HandlerRec) -> Value:
         if isinstance(handler.node, cst.ExceptStarHandler):
             return None  # ``except* X as group`` binds an ExceptionGroup, not the error
         classes = self.clause_classes(handler.type, handler.scope, handler.order)
@@ -915,7 +817,7 @@ class Resolver:
                 return ErrorObj(sorted(kinds)[0], handler)
         return None
 
-    def with_target(self, rec: WithRec, index: int) -> Any:
+    def with_target(self, rec: WithRec, index: int) -> Value:
         item = rec.node.items[index].item
         if not isinstance(item, cst.Call):
             return None
@@ -943,9 +845,9 @@ class Resolver:
                 return kind
         return None
 
-    def guard_kind(self, rec: WithRec) -> List[Tuple[str, Any, List[Any]]]:
+    def guard_kind(self, rec: WithRec) -> List[Tuple[str, cst.Call, List[Value]]]:
         """What each item of a ``with`` is: (``raises``|``suppress``, call node, classes)."""
-        out = []
+        out: List[Tuple[str, cst.Call, List[Value]]] = []
         for item in rec.node.items:
             call = item.item
             if not isinstance(call, cst.Call):
@@ -964,7 +866,7 @@ class Resolver:
             args = [a.value for a in call.args if a.keyword is None]
             if name == "raises":
                 args = args[:1]
-            classes: List[Any] = []
+            classes: List[Value] = []
             for arg in args:
                 classes += self.clause_classes(arg, rec.scope, rec.order) or [None]
             out.append((name, call, classes))

@@ -1,4 +1,4 @@
-"""One walk over a LibCST module that collects the facts the rules decide on.
+"""One walk over a LibCST module that collects the facts (:mod:`flake8_bsg.facts.records`).
 
 The walk is iterative (a deep expression cannot overflow it) and visits nodes in source
 order, numbering them: a name used at number ``n`` sees the last binding of its own scope
@@ -10,11 +10,32 @@ since a function body runs after the module has been executed.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
 from flake8_bsg.clients import STAR_EXPORTS
+from flake8_bsg.facts.records import (
+    AnnotatedValue,
+    Binding,
+    BindingKind,
+    BindingValue,
+    CallRec,
+    ClassInfo,
+    ComparisonSite,
+    Facts,
+    FuncInfo,
+    Guards,
+    HandlerRec,
+    MatchSite,
+    ParamBinding,
+    Scope,
+    ScopeKind,
+    SubscriptSite,
+    TryRec,
+    WithRec,
+    WithTarget,
+)
 
 _SKIP_FIELDS = frozenset(
     {
@@ -110,230 +131,15 @@ def children(node: cst.CSTNode) -> List[cst.CSTNode]:
     return out
 
 
-# --------------------------------------------------------------------------------------
-# Records
-
-
-class Binding:
-    """One binding of a name: ``kind`` says what ``value`` is."""
-
-    __slots__ = ("order", "kind", "value", "scope")
-
-    def __init__(self, order: int, kind: str, value: Any, scope: "Scope") -> None:
-        self.order = order
-        # assign | annassign | import | def | class | param | except | with | for | capture |
-        # unknown | del
-        self.kind = kind
-        self.value = value
-        self.scope = scope
-
-
-class Scope:
-    __slots__ = ("kind", "node", "parent", "bindings", "globals", "nonlocals", "func", "cls")
-
-    def __init__(self, kind: str, node: cst.CSTNode, parent: Optional["Scope"]) -> None:
-        self.kind = kind  # module | class | function
-        self.node = node
-        self.parent = parent
-        self.bindings: Dict[str, List[Binding]] = {}
-        self.globals: set = set()
-        self.nonlocals: set = set()
-        self.func: Optional[FuncInfo] = None
-        self.cls: Optional[ClassInfo] = None
-
-    def bind(self, name: str, order: int, kind: str, value: Any) -> None:
-        self.bindings.setdefault(name, []).append(Binding(order, kind, value, self))
-
-
-class FuncInfo:
-    """A ``def`` or ``lambda``."""
-
-    def __init__(self, node: cst.CSTNode, name: str, outer: Scope, inner: Scope) -> None:
-        self.node = node
-        self.name = name
-        self.outer = outer
-        self.inner = inner
-        self.cls: Optional[ClassInfo] = outer.cls if outer.kind == "class" else None
-        self.nested = outer.kind == "function"
-        self.is_lambda = isinstance(node, cst.Lambda)
-        self.returns: List[Tuple[cst.BaseExpression, int]] = []
-        self.self_name: Optional[str] = None
-        self.calls: List[CallRec] = []
-        self.raises: List[Tuple[cst.Raise, Tuple["Guard", ...], int]] = []
-
-    @property
-    def decorators(self) -> List[cst.Decorator]:
-        return list(getattr(self.node, "decorators", ()))
-
-    @property
-    def docstring(self) -> Optional[str]:
-        if isinstance(self.node, cst.FunctionDef):
-            try:
-                return self.node.get_docstring(clean=True)
-            except Exception:  # an odd docstring is no docstring
-                return None
-        return None
-
-
-class ClassInfo:
-    def __init__(self, node: cst.ClassDef, outer: Scope, inner: Scope) -> None:
-        self.node = node
-        self.name = node.name.value
-        self.outer = outer
-        self.inner = inner
-        self.methods: Dict[str, FuncInfo] = {}
-        self.self_attrs: Dict[str, List[Binding]] = {}
-
-
-class HandlerRec:
-    def __init__(self, node: cst.CSTNode, try_rec: "TryRec", index: int, scope: Scope) -> None:
-        self.node = node
-        self.try_rec = try_rec
-        self.index = index
-        self.scope = scope
-        self.type: Optional[cst.BaseExpression] = getattr(node, "type", None)
-        name = getattr(node, "name", None)
-        self.name: Optional[str] = (
-            name.name.value if name is not None and isinstance(name.name, cst.Name) else None
-        )
-        self.body: List[cst.BaseStatement] = _block_statements(node.body)
-        self.order = 0
-        #: Bare ``raise`` / ``raise <name>`` statements in the body, with their guards.
-        self.reraises: List[Tuple[cst.Raise, Tuple[Any, ...]]] = []
-
-
-class TryRec:
-    def __init__(self, node: cst.CSTNode, scope: Scope, func: Optional[FuncInfo]) -> None:
-        self.node = node
-        self.scope = scope
-        self.func = func
-        self.handlers: List[HandlerRec] = []
-
-
-class WithRec:
-    def __init__(self, node: cst.With, scope: Scope, func: Optional[FuncInfo], order: int) -> None:
-        self.node = node
-        self.scope = scope
-        self.func = func
-        self.order = order
-
-
-# A guard on the stack: ("try", TryRec) or ("with", WithRec).
-Guard = Tuple[str, Any]
-
-
-class CallRec:
-    __slots__ = ("node", "scope", "order", "guards", "func")
-
-    def __init__(
-        self,
-        node: cst.Call,
-        scope: Scope,
-        order: int,
-        guards: Tuple[Guard, ...],
-        func: Optional[FuncInfo],
-    ) -> None:
-        self.node = node
-        self.scope = scope
-        self.order = order
-        self.guards = guards
-        self.func = func
-
-
-class Site:
-    """An expression node with the scope and walk number it is evaluated at."""
-
-    __slots__ = ("node", "scope", "order")
-
-    def __init__(self, node: cst.CSTNode, scope: Scope, order: int) -> None:
-        self.node = node
-        self.scope = scope
-        self.order = order
-
-
-def _block_statements(body: cst.BaseSuite) -> List[cst.BaseStatement]:
-    """The statements of a suite, a one-line suite's small statements included."""
-    if isinstance(body, cst.SimpleStatementSuite):
-        return list(body.body)  # type: ignore[arg-type]
-    return list(body.body)
-
-
-# --------------------------------------------------------------------------------------
-# The walk
-
-
-class Facts:
-    """Everything one walk collects."""
-
-    def __init__(self, module: cst.Module, package: Optional[str]) -> None:
-        self.module = module
-        self.package = package
-        self.module_scope = Scope("module", module, None)
-        self.functions: List[FuncInfo] = []
-        self.classes: List[ClassInfo] = []
-        self.calls: List[CallRec] = []
-        self.tries: List[TryRec] = []
-        self.withs: List[WithRec] = []
-        self.comparisons: List[Site] = []
-        self.matches: List[Site] = []
-        self.subscripts: List[Site] = []
-        self.func_of_scope: Dict[int, FuncInfo] = {}
-        self.handler_of_node: Dict[int, HandlerRec] = {}
-        self.order_of: Dict[int, int] = {}
-        #: Whether a dict literal is bound to a name anywhere (dispatch tables are possible).
-        self.has_tables = False
-        #: Blocks holding an ``if`` or ``match`` (candidates for response checks).
-        self.blocks: List[Tuple[List[cst.BaseStatement], Scope]] = []
-
-
-def dispose(facts: Facts) -> None:
-    """Break the reference cycles between the facts, so that the tree they point into is freed
-    at once by reference counting instead of waiting for (and slowing) a full collection."""
-    scopes = (
-        [facts.module_scope] + [f.inner for f in facts.functions] + [c.inner for c in facts.classes]
-    )
-    for scope in scopes:
-        scope.bindings.clear()
-        scope.func = None
-        scope.cls = None
-    for func in facts.functions:
-        func.calls.clear()
-        func.raises.clear()
-        func.returns.clear()
-        func.cls = None
-    for cls in facts.classes:
-        cls.methods.clear()
-        cls.self_attrs.clear()
-    for try_rec in facts.tries:
-        for handler in try_rec.handlers:
-            handler.reraises.clear()
-        try_rec.handlers.clear()
-    for name in (
-        "functions",
-        "classes",
-        "calls",
-        "tries",
-        "withs",
-        "comparisons",
-        "matches",
-        "subscripts",
-        "blocks",
-    ):
-        getattr(facts, name).clear()
-    facts.func_of_scope.clear()
-    facts.handler_of_node.clear()
-    facts.order_of.clear()
-
-
 class _Walker:
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         self.scope = facts.module_scope
         self.func: Optional[FuncInfo] = None
-        self.guards: Tuple[Guard, ...] = ()
+        self.guards: Guards = ()
         self.handler: Optional[HandlerRec] = None
         self.order = 0
-        self.stack: List[Any] = []
+        self.stack: List[Union[cst.CSTNode, Tuple[Callable[[], None]]]] = []
 
     # The stack holds nodes to visit and callables to run (scope exits, late bindings).
     def run(self) -> None:
@@ -343,7 +149,7 @@ class _Walker:
         order_of = self.facts.order_of
         while stack:
             item = stack.pop()
-            if type(item) is tuple:
+            if isinstance(item, tuple):
                 item[0]()
                 continue
             self.order += 1
@@ -352,7 +158,7 @@ class _Walker:
             if handler is None or handler(self, item):
                 stack.extend(reversed(children(item)))
 
-    def push_children(self, nodes: List[Optional[cst.CSTNode]]) -> None:
+    def push_children(self, nodes: Sequence[Optional[cst.CSTNode]]) -> None:
         """Schedule ``nodes`` (in source order) to be visited next."""
         self.stack.extend(node for node in reversed(nodes) if node is not None)
 
@@ -363,12 +169,12 @@ class _Walker:
         self,
         scope: Scope,
         func: Optional[FuncInfo],
-        guards: Tuple[Guard, ...],
-        handler: Any = False,
+        guards: Guards,
+        handler: Union[HandlerRec, None, bool] = False,
     ) -> Callable[[], None]:
         """An action that restores (or enters) a context; ``handler`` False keeps the current
         one."""
-        keep = self.handler if handler is False else handler
+        keep = self.handler if handler is False or handler is True else handler
 
         def action() -> None:
             self.scope, self.func, self.guards, self.handler = scope, func, guards, keep
@@ -376,7 +182,9 @@ class _Walker:
         return action
 
     # ---- bindings -------------------------------------------------------------------
-    def bind_target(self, target: cst.BaseExpression, kind: str, value: Any, order: int) -> None:
+    def bind_target(
+        self, target: cst.BaseExpression, kind: BindingKind, value: BindingValue, order: int
+    ) -> None:
         scope = self.scope
         if isinstance(target, cst.Name):
             self._scope_for(target.value).bind(target.value, order, kind, value)
@@ -385,9 +193,9 @@ class _Walker:
                 inner = element.value
                 if isinstance(inner, cst.StarredElement):
                     inner = inner.value
-                self.bind_target(inner, "unknown", None, order)
+                self.bind_target(inner, BindingKind.UNKNOWN, None, order)
         elif isinstance(target, cst.StarredElement):
-            self.bind_target(target.value, "unknown", None, order)
+            self.bind_target(target.value, BindingKind.UNKNOWN, None, order)
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             func = self.func
             if (
@@ -407,22 +215,22 @@ class _Walker:
         if name in scope.nonlocals:
             parent = scope.parent
             while parent is not None:
-                if parent.kind == "function" and name in parent.bindings:
+                if parent.kind is ScopeKind.FUNCTION and name in parent.bindings:
                     return parent
                 parent = parent.parent
         return scope
 
     # ---- node handlers (return True to visit children generically) ------------------
-    def on_function(self, node: cst.CSTNode) -> bool:
+    def on_function(self, node: Union[cst.FunctionDef, cst.Lambda]) -> bool:
         outer = self.scope
-        inner = Scope("function", node, outer)
+        inner = Scope(ScopeKind.FUNCTION, node, outer)
         name = node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
         info = FuncInfo(node, name, outer, inner)
         inner.func = info
         self.facts.functions.append(info)
         self.facts.func_of_scope[id(inner)] = info
         if isinstance(node, cst.FunctionDef):
-            outer.bind(name, self.order, "def", info)
+            outer.bind(name, self.order, BindingKind.DEF, info)
             if info.cls is not None:
                 info.cls.methods[name] = info  # the last definition is the one Python keeps
         params = node.params
@@ -433,7 +241,7 @@ class _Walker:
         if params.star_kwarg is not None:
             ordered.append(params.star_kwarg)
         for param in ordered:
-            inner.bind(param.name.value, self.order, "param", (param, info))
+            inner.bind(param.name.value, self.order, BindingKind.PARAM, ParamBinding(param, info))
         if info.cls is not None and ordered and isinstance(node, cst.FunctionDef):
             if not any(_decorator_name(d) == "staticmethod" for d in node.decorators):
                 info.self_name = ordered[0].name.value
@@ -454,11 +262,11 @@ class _Walker:
 
     def on_class(self, node: cst.ClassDef) -> bool:
         outer = self.scope
-        inner = Scope("class", node, outer)
+        inner = Scope(ScopeKind.CLASS, node, outer)
         info = ClassInfo(node, outer, inner)
         inner.cls = info
         self.facts.classes.append(info)
-        outer.bind(node.name.value, self.order, "class", info)
+        outer.bind(node.name.value, self.order, BindingKind.CLASS, info)
         self.later(self.set_context(outer, self.func, self.guards))
         self.push_children([node.body])
         self.later(self.set_context(inner, self.func, self.guards))
@@ -469,10 +277,11 @@ class _Walker:
         )
         return False
 
-    def on_try(self, node: cst.CSTNode) -> bool:
+    def on_try(self, node: Union[cst.Try, cst.TryStar]) -> bool:
         rec = TryRec(node, self.scope, self.func)
         self.facts.tries.append(rec)
-        for index, handler in enumerate(node.handlers):
+        handlers: Sequence[Union[cst.ExceptHandler, cst.ExceptStarHandler]] = node.handlers
+        for index, handler in enumerate(handlers):
             hrec = HandlerRec(handler, rec, index, self.scope)
             rec.handlers.append(hrec)
             self.facts.handler_of_node[id(handler)] = hrec
@@ -481,10 +290,10 @@ class _Walker:
         self.push_children(after)
         self.later(self.set_context(self.scope, self.func, self.guards))
         self.push_children([node.body])
-        self.later(self.set_context(self.scope, self.func, self.guards + (("try", rec),)))
+        self.later(self.set_context(self.scope, self.func, self.guards + (rec,)))
         return False
 
-    def on_handler(self, node: cst.CSTNode) -> bool:
+    def on_handler(self, node: Union[cst.ExceptHandler, cst.ExceptStarHandler]) -> bool:
         hrec = self.facts.handler_of_node[id(node)]
         hrec.order = self.order
         if hrec.name is not None:
@@ -492,13 +301,13 @@ class _Walker:
             name = hrec.name
 
             def unbind() -> None:
-                scope.bind(name, self.order, "del", None)
+                scope.bind(name, self.order, BindingKind.DEL, None)
 
             self.later(unbind)
             self.later(self.set_context(self.scope, self.func, self.guards))
             self.push_children([node.body])
             self.later(self.set_context(self.scope, self.func, self.guards, hrec))
-            scope.bind(name, self.order, "except", hrec)
+            scope.bind(name, self.order, BindingKind.EXCEPT, hrec)
             self.push_children([node.type])
             return False
         self.later(self.set_context(self.scope, self.func, self.guards))
@@ -516,53 +325,63 @@ class _Walker:
         self.facts.withs.append(rec)
         self.later(self.set_context(self.scope, self.func, self.guards))
         self.push_children([node.body])
-        self.later(self.set_context(self.scope, self.func, self.guards + (("with", rec),)))
+        self.later(self.set_context(self.scope, self.func, self.guards + (rec,)))
         for index in reversed(range(len(node.items))):
             item = node.items[index]
             if item.asname is not None:
                 target = item.asname.name
-                self.later(
-                    lambda t=target, i=index: self.bind_target(t, "with", (rec, i), self.order)
-                )
+                self.later(self._bind_with(target, rec, index))
         self.push_children([item.item for item in node.items])
         return False
 
-    def on_assign(self, node: cst.CSTNode) -> bool:
+    def _bind_with(
+        self, target: cst.BaseExpression, rec: WithRec, index: int
+    ) -> Callable[[], None]:
+        def bind() -> None:
+            self.bind_target(target, BindingKind.WITH, WithTarget(rec, index), self.order)
+
+        return bind
+
+    def on_assign(
+        self, node: Union[cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr]
+    ) -> bool:
+        targets: List[cst.BaseExpression]
+        value: BindingValue
         if isinstance(node, cst.Assign):
             targets = [t.target for t in node.targets]
             value = node.value
-            kind = "assign"
+            kind = BindingKind.ASSIGN
         elif isinstance(node, cst.AnnAssign):
             targets = [node.target]
-            value = (node.annotation.annotation, node.value)
-            kind = "annassign"
+            value = AnnotatedValue(node.annotation.annotation, node.value)
+            kind = BindingKind.ANNASSIGN
         elif isinstance(node, cst.NamedExpr):
             targets = [node.target]
             value = node.value
-            kind = "assign"
+            kind = BindingKind.ASSIGN
         else:  # AugAssign
             targets = [node.target]
             value = None
-            kind = "unknown"
+            kind = BindingKind.UNKNOWN
 
         if type(getattr(node, "value", None)) is cst.Dict:
             self.facts.has_tables = True
 
         def bind() -> None:
             for target in targets:
-                pairs = _unpacked(target, value) if kind == "assign" else None
+                pairs = _unpacked(target, value) if kind is BindingKind.ASSIGN else None
                 if pairs is not None:
                     for name, item in pairs:
-                        self.bind_target(name, "assign", item, self.order)
+                        self.bind_target(name, BindingKind.ASSIGN, item, self.order)
                 else:
                     self.bind_target(target, kind, value, self.order)
 
         self.later(bind)
         return True
 
-    def on_for(self, node: cst.CSTNode) -> bool:
+    def on_for(self, node: Union[cst.For, cst.CompFor]) -> bool:
         target, iterable = node.target, node.iter
-        self.bind_target(target, "for", iterable, self.order)
+        self.bind_target(target, BindingKind.FOR, iterable, self.order)
         return True
 
     def on_import(self, node: cst.Import) -> bool:
@@ -571,10 +390,10 @@ class _Walker:
             if dotted is None:
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.scope.bind(alias.asname.name.value, self.order, "import", dotted)
+                self.scope.bind(alias.asname.name.value, self.order, BindingKind.IMPORT, dotted)
             else:
                 top = dotted.split(".", 1)[0]
-                self.scope.bind(top, self.order, "import", top)
+                self.scope.bind(top, self.order, BindingKind.IMPORT, top)
         return False
 
     def on_import_from(self, node: cst.ImportFrom) -> bool:
@@ -594,7 +413,7 @@ class _Walker:
         if isinstance(node.names, cst.ImportStar):
             # the names a BSG package exports (the only star imports whose names matter here)
             for name in STAR_EXPORTS.get(base, ()):
-                self.scope.bind(name, self.order, "import", f"{base}.{name}")
+                self.scope.bind(name, self.order, BindingKind.IMPORT, f"{base}.{name}")
             return False
         for alias in node.names:
             if not isinstance(alias.name, cst.Name):
@@ -605,17 +424,20 @@ class _Walker:
                 else alias.name.value
             )
             self.scope.bind(
-                local, self.order, "import", (base + "." if base else "") + alias.name.value
+                local,
+                self.order,
+                BindingKind.IMPORT,
+                (base + "." if base else "") + alias.name.value,
             )
         return False
 
-    def on_global(self, node: cst.CSTNode) -> bool:
+    def on_global(self, node: Union[cst.Global, cst.Nonlocal]) -> bool:
         target = self.scope.globals if isinstance(node, cst.Global) else self.scope.nonlocals
         target.update(item.name.value for item in node.names)
         return False
 
     def on_del(self, node: cst.Del) -> bool:
-        self.bind_target(node.target, "del", None, self.order)
+        self.bind_target(node.target, BindingKind.DEL, None, self.order)
         return True
 
     def on_call(self, node: cst.Call) -> bool:
@@ -625,7 +447,7 @@ class _Walker:
             self.func.calls.append(rec)
         return True
 
-    def on_return(self, node: cst.CSTNode) -> bool:
+    def on_return(self, node: cst.Return) -> bool:
         if self.func is not None and node.value is not None:
             self.func.returns.append((node.value, self.order))
         return True
@@ -641,18 +463,18 @@ class _Walker:
         return True
 
     def on_comparison(self, node: cst.Comparison) -> bool:
-        self.facts.comparisons.append(Site(node, self.scope, self.order))
+        self.facts.comparisons.append(ComparisonSite(node, self.scope, self.order))
         return True
 
-    def on_match(self, node: cst.CSTNode) -> bool:
-        self.facts.matches.append(Site(node, self.scope, self.order))
+    def on_match(self, node: cst.Match) -> bool:
+        self.facts.matches.append(MatchSite(node, self.scope, self.order))
         return True
 
     def on_subscript(self, node: cst.Subscript) -> bool:
-        self.facts.subscripts.append(Site(node, self.scope, self.order))
+        self.facts.subscripts.append(SubscriptSite(node, self.scope, self.order))
         return True
 
-    def on_block(self, node: cst.CSTNode) -> bool:
+    def on_block(self, node: Union[cst.IndentedBlock, cst.Module]) -> bool:
         body = node.body
         for statement in body:
             if type(statement) is cst.If or type(statement) is cst.Match:
@@ -662,7 +484,7 @@ class _Walker:
 
     def on_match_as(self, node: cst.MatchAs) -> bool:
         if node.name is not None:
-            self.scope.bind(node.name.value, self.order, "capture", node)
+            self.scope.bind(node.name.value, self.order, BindingKind.CAPTURE, node)
         return True
 
 
@@ -752,4 +574,3 @@ def collect(module: cst.Module, package: Optional[str] = None) -> Facts:
 
 dotted_name = _dotted
 decorator_name = _decorator_name
-block_statements = _block_statements

@@ -1,0 +1,452 @@
+"""The analysis of one file, which the rules query: its BSG calls and their handlers, the
+dispatches of handlers and response checks, and every value compared with a code expression.
+
+Everything is computed once, in one fixed order (resolution is memoised, so the order of the
+questions is part of the answer for self-referential code), before any rule runs.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, NamedTuple, Optional, Set
+
+import libcst as cst
+
+from flake8_bsg import clients
+from flake8_bsg.codes import ErrorMessage, is_documented, messages_of_group
+from flake8_bsg.facts.records import (
+    CallRec,
+    ComparisonSite,
+    Facts,
+    HandlerRec,
+    MatchSite,
+    Scope,
+    Site,
+    WithRec,
+)
+from flake8_bsg.facts.walk import children
+from flake8_bsg.flow.calls import UNCATALOGUED, BsgCall, CallFinder
+from flake8_bsg.flow.coverage import (
+    HTTP,
+    HTTP_SET,
+    NOT_CODE,
+    UNKNOWN,
+    Coverage,
+    Dispatch,
+    Item,
+    Kind,
+    exits,
+    is_noop_body,
+    pattern_values,
+)
+from flake8_bsg.flow.handling import Handled, HandlerOf, Handling, HandlingGuard
+from flake8_bsg.flow.operands import Operands
+from flake8_bsg.flow.resolve import Resolver
+from flake8_bsg.flow.values import (
+    CodeExpr,
+    ConstValue,
+    Domain,
+    ErrorObj,
+    ResponseOrigin,
+    Sym,
+    Table,
+)
+from flake8_bsg.options import Config
+
+
+class DispatchCheck(NamedTuple):
+    """A dispatch to judge for dropped (BSG102) and required (BSG103) codes.
+
+    ``at``: where to report; ``kind``: codes or messages; ``calls``: the guarded calls'
+    names and ``errors`` the error classes (a handler), or ``response``: what made the
+    response (a response check);
+    ``complete``: the block dispatches and has no fallback, so what it does not cover is
+    dropped; ``producible``: the items the guarded calls (or the response) can produce, in
+    catalogue order; ``required``: the ``--bsg-require-codes`` among them.
+    """
+
+    at: cst.CSTNode
+    kind: Kind
+    calls: List[str]
+    errors: List[str]
+    response: Optional[str]
+    coverage: Coverage
+    complete: bool
+    producible: List[Item]
+    required: List[Item]
+
+
+class ComparedValue(NamedTuple):
+    """One value compared with, matched against or looked up by a code expression (or passed
+    as the code of a constructed BSG error, ``constructed``).
+
+    ``literal``: written as a literal (else through a name); ``producible``: what the code
+    expression's calls can produce (``None``: unknown); ``bound``: a range bound;
+    ``substring``: tested with ``in`` against the expression (a message substring);
+    ``range_admits``: for a range bound that is a documented code, whether the range admits a
+    producible code.
+    """
+
+    value: ConstValue
+    node: cst.CSTNode
+    literal: bool
+    expr: Optional[CodeExpr]
+    producible: Optional[Set[Item]]
+    bound: bool = False
+    substring: bool = False
+    range_admits: Optional[bool] = None
+    constructed: bool = False
+
+
+def item_key(item: Item) -> tuple[int, int]:
+    return (1, 0) if item == HTTP else (0, int(item))
+
+
+class FileAnalysis:
+    """Everything the rules ask about one file."""
+
+    def __init__(self, facts: Facts, config: Config, is_test_file: bool) -> None:
+        self.facts = facts
+        self.config = config
+        self.is_test_file = is_test_file
+        #: What the rules compute once per file and share (e.g. the value verdicts).
+        self.memo: Dict[str, object] = {}
+        self.resolver = Resolver(facts, config)
+        self.operands = Operands(self.resolver)
+        self.calls = CallFinder(facts, self.resolver, config)
+        self.calls.find()
+        self.handling = Handling(facts, self.resolver, self.operands, self.calls)
+        self.handling.find()
+        # the questions every rule asks, in the order they were first asked in 0.1
+        if not is_test_file:
+            for call in self.bsg_calls:
+                if self.handler_of(call) is None:
+                    self.propagated_on_purpose(call)
+        self.handler_checks: List[DispatchCheck] = []
+        for guard, handled in self.handled_guards():
+            if isinstance(guard, HandlerRec):
+                self.handler_checks += self._handler_checks(guard, handled)
+        self.compared_values: List[ComparedValue] = list(self._compared_values())
+        self.response_checks: List[DispatchCheck] = list(self._response_checks())
+
+    # ---- calls and handlers -----------------------------------------------------------
+    @property
+    def bsg_calls(self) -> List[BsgCall]:
+        return self.calls.bsg_calls
+
+    def handler_of(self, call: BsgCall) -> HandlerOf:
+        return self.handling.call_handler.get(id(call.rec))
+
+    def propagated_on_purpose(self, call: BsgCall) -> bool:
+        """Whether the function holding ``call`` passes its errors on on purpose."""
+        return self.handling.covered(call.rec.func, call.kind)
+
+    def handled_guards(self) -> List[tuple[HandlingGuard, Handled]]:
+        """Every guard that handles a BSG call, with what it handles, in the order found."""
+        nodes = self.handling.guard_nodes
+        return [(nodes[key], handled) for key, handled in self.handling.handled.items()]
+
+    @staticmethod
+    def does_nothing(handler: HandlerRec) -> bool:
+        """Whether a clause's body is only ``pass``, ``...`` or strings."""
+        return is_noop_body(handler.body)
+
+    def suppresses(self, guard: WithRec) -> bool:
+        return self.handling.suppresses(guard)
+
+    # ---- dispatches -------------------------------------------------------------------
+    def _handler_checks(self, handler: HandlerRec, handled: Handled) -> List[DispatchCheck]:
+        out: List[DispatchCheck] = []
+        codes = {i for i in handled.items if isinstance(i, int) or i == HTTP}
+        messages = {i for i in handled.items if isinstance(i, str) and i != HTTP}
+        required: List[Item] = [c for c in self.config.require_codes if c in codes]
+        if codes or required:
+            dispatch = self.handling.code_dispatch(handler, Kind.CODES)
+            coverage = dispatch.block(handler.body, dispatch.universe)
+            producible = sorted(codes - {0}, key=item_key)
+            complete = coverage.found and not coverage.fallback
+            out.append(
+                DispatchCheck(
+                    handler.node,
+                    Kind.CODES,
+                    handled.calls,
+                    sorted(handled.kinds),
+                    None,
+                    coverage,
+                    complete,
+                    producible,
+                    required,
+                )
+            )
+        if messages and UNCATALOGUED not in messages:
+            dispatch = self.handling.code_dispatch(handler, Kind.MESSAGES)
+            coverage = dispatch.block(handler.body, dispatch.universe)
+            ordered: List[Item] = [m.name for m in ErrorMessage if m.name in messages]
+            complete = coverage.found and not coverage.fallback
+            out.append(
+                DispatchCheck(
+                    handler.node,
+                    Kind.MESSAGES,
+                    handled.calls,
+                    sorted(handled.kinds),
+                    None,
+                    coverage,
+                    complete,
+                    ordered,
+                    [],
+                )
+            )
+        return out
+
+    def _response_checks(self) -> List[DispatchCheck]:
+        """Checks of a parsed response's ``"error"`` (or ``"message"``)."""
+        if not self.resolver.saw_response:
+            return []
+        out: List[DispatchCheck] = []
+        for statements, scope in self.facts.blocks:
+            targets: List[CodeExpr] = []
+            for statement in statements:
+                if not isinstance(statement, (cst.If, cst.Match)):
+                    continue
+                expr = self._first_response_expr(statement, scope)
+                if expr is not None and expr not in targets:
+                    targets.append(expr)
+            for expr in targets:
+                check = self._response_check(statements, scope, expr)
+                if check is not None:
+                    out.append(check)
+        return out
+
+    def _first_response_expr(self, statement: cst.CSTNode, scope: Scope) -> Optional[CodeExpr]:
+        tests: List[cst.CSTNode] = []
+        if isinstance(statement, cst.Match):
+            tests.append(statement.subject)
+        else:
+            current: object = statement
+            while isinstance(current, cst.If):
+                tests.append(current.test)
+                current = current.orelse
+        todo = list(tests)
+        while todo:
+            node = todo.pop(0)
+            if isinstance(node, (cst.Subscript, cst.Call, cst.Name, cst.Attribute)):
+                order = self.facts.order_of.get(id(node), 0)
+                expr = self.operands.code_expr(node, scope, order)
+                if (
+                    expr is not None
+                    and expr.domain in (Domain.RESPONSE_ERROR, Domain.MESSAGE)
+                    and isinstance(expr.origin, ResponseOrigin)
+                ):
+                    return expr
+            if isinstance(node, (cst.Lambda, cst.FunctionDef)):
+                continue
+            todo.extend(children(node))
+        return None
+
+    def _response_check(
+        self, statements: List[cst.BaseStatement], scope: Scope, expr: CodeExpr
+    ) -> Optional[DispatchCheck]:
+        origin = expr.origin
+        assert isinstance(origin, ResponseOrigin)
+        kind = Kind.CODES if expr.domain is Domain.RESPONSE_ERROR else Kind.MESSAGES
+
+        def target(other: CodeExpr) -> bool:
+            return other == expr
+
+        dispatch = Dispatch(self.operands, self.facts, scope, 0, target, kind)
+        coverage = dispatch.scan(statements, dispatch.universe, response=True)
+        if coverage.first is None:
+            return None
+        fallback = coverage.fallback
+        if coverage.after and (
+            dispatch.zero_exits or (kind is Kind.MESSAGES and exits(statements, raising=True))
+        ):
+            # what follows a code check is the success path unless success left the block; a
+            # message check has no success value: what follows it handles the rest only when it
+            # treats reaching it as a failure (the block ends in `raise`)
+            fallback = True
+        producible: List[Item]
+        required: List[Item]
+        if kind is Kind.CODES:
+            producible = sorted(c for c in (origin.codes or ()) if c)
+            required = [c for c in self.config.require_codes if c in (origin.codes or ())]
+        else:
+            names = {m.name for g in origin.groups or () for m in messages_of_group(g)}
+            producible = [m.name for m in ErrorMessage if m.name in names]
+            required = []
+        return DispatchCheck(
+            coverage.first, kind, [], [], origin.call, coverage, not fallback, producible, required
+        )
+
+    # ---- compared values --------------------------------------------------------------
+    def producible(self, expr: CodeExpr) -> Optional[Set[Item]]:
+        """What the calls behind a code expression can produce (``None``: unknown)."""
+        origin = expr.origin
+        if origin is None:
+            return None
+        if isinstance(origin, ResponseOrigin):
+            if origin.codes is not None:
+                return set(origin.codes)
+            return {m.name for g in origin.groups or () for m in messages_of_group(g)}
+        handled = self.handling.handled.get(id(origin))
+        if handled is None or not handled.items:
+            return None
+        return handled.items
+
+    def _compared_values(self) -> List[ComparedValue]:
+        out: List[ComparedValue] = []
+        for site in self.facts.comparisons:
+            out += self._comparison(site)
+        for match_site in self.facts.matches:
+            out += self._match(match_site)
+        for subscript in self.facts.subscripts:
+            node = subscript.node
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                out += self._table(node.value, node.slice[0].slice.value, subscript)
+        for rec in self.facts.calls:
+            call = rec.node
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "get" and call.args:
+                out += self._table(func.value, call.args[0].value, Site(call, rec.scope, rec.order))
+            out += self._constructed(rec)
+        return out
+
+    def _comparison(self, site: ComparisonSite) -> List[ComparedValue]:
+        out: List[ComparedValue] = []
+        node = site.node
+        left = node.left
+        for target in node.comparisons:
+            right = target.comparator
+            op = target.operator
+            for expr_node, other, code_on_right in ((left, right, False), (right, left, True)):
+                expr = self.operands.code_expr(expr_node, site.scope, site.order)
+                if expr is None:
+                    continue
+                calls = self.producible(expr)
+                # a range bound is a magic number, not a claim that the value occurs
+                bound = isinstance(
+                    op, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+                )
+                substring = code_on_right and isinstance(op, (cst.In, cst.NotIn))
+                for value, at, literal in self.operands.values(other, site.scope, site.order):
+                    admits = None
+                    if (
+                        bound
+                        and calls is not None
+                        and expr.domain in (Domain.API1, Domain.RESPONSE_ERROR)
+                        and isinstance(value, int)
+                        and is_documented(value)
+                        and value
+                    ):
+                        admits = self._range_admits(node, expr, site, calls)
+                    out.append(
+                        ComparedValue(value, at, literal, expr, calls, bound, substring, admits)
+                    )
+                break
+            left = right
+        return out
+
+    def _range_admits(
+        self, node: cst.Comparison, expr: CodeExpr, site: Site, calls: Set[Item]
+    ) -> bool:
+        """Whether the codes a chained range comparison admits include one the calls produce."""
+
+        def target(other: CodeExpr) -> bool:
+            return other == expr
+
+        dispatch = Dispatch(self.operands, self.facts, site.scope, site.order, target, Kind.CODES)
+        cover, _named = dispatch.comparison(node)
+        if cover is UNKNOWN or cover is NOT_CODE:
+            return True
+        return any(c in cover for c in calls if isinstance(c, int)) or (
+            HTTP in calls and bool(cover & HTTP_SET)
+        )
+
+    def _match(self, site: MatchSite) -> List[ComparedValue]:
+        node = site.node
+        expr = self.operands.code_expr(node.subject, site.scope, site.order)
+        if expr is None:
+            return self._class_patterns(site)
+        calls = self.producible(expr)
+        out: List[ComparedValue] = []
+        for case in node.cases:
+            for value_node in pattern_values(case.pattern):
+                for value, at, literal in self.operands.values(value_node, site.scope, site.order):
+                    out.append(ComparedValue(value, at, literal, expr, calls))
+        return out
+
+    def _class_patterns(self, site: MatchSite) -> List[ComparedValue]:
+        """``match exc: case APIError(code=21): ...``: the ``code=`` sub-patterns are matched
+        against the error's code."""
+        out: List[ComparedValue] = []
+        error = self.resolver.resolve(site.node.subject, site.scope, site.order)
+        if not isinstance(error, ErrorObj):
+            return out
+        for case in site.node.cases:
+            todo: List[cst.MatchPattern] = [case.pattern]
+            while todo:
+                pattern = todo.pop()
+                if isinstance(pattern, cst.MatchOr):
+                    todo.extend(element.pattern for element in pattern.patterns)
+                elif isinstance(pattern, cst.MatchAs) and pattern.pattern is not None:
+                    todo.append(pattern.pattern)
+                elif isinstance(pattern, cst.MatchClass):
+                    resolved = self.resolver.resolve(pattern.cls, site.scope, site.order)
+                    kind = self.resolver.error_kind(resolved)
+                    if kind is None:
+                        continue
+                    field = "status" if kind.startswith(clients.API2_PACKAGE + ".") else "code"
+                    attribute = self.resolver.attribute(ErrorObj(kind, error.origin), field)
+                    if not isinstance(attribute, CodeExpr):
+                        continue
+                    calls = self.producible(attribute)
+                    for keyword in pattern.kwds:
+                        if keyword.key.value != field:
+                            continue
+                        for value_node in pattern_values(keyword.pattern):
+                            for value, at, literal in self.operands.values(
+                                value_node, site.scope, site.order
+                            ):
+                                out.append(ComparedValue(value, at, literal, attribute, calls))
+        return out
+
+    def _table(
+        self, table_node: cst.BaseExpression, key_node: cst.BaseExpression, site: Site
+    ) -> List[ComparedValue]:
+        expr = self.operands.code_expr(key_node, site.scope, site.order)
+        if expr is None:
+            return []
+        table = self.resolver.resolve(table_node, site.scope, site.order)
+        if not isinstance(table, Table):
+            return []
+        calls = self.producible(expr)
+        out: List[ComparedValue] = []
+        for element in table.node.elements:
+            if isinstance(element, cst.DictElement):
+                for value, at, literal in self.operands.values(element.key, site.scope, site.order):
+                    out.append(ComparedValue(value, at, literal, expr, calls))
+        return out
+
+    def _constructed(self, rec: CallRec) -> List[ComparedValue]:
+        """The code given to a constructed BSG error (``APIError(code=88)``) or to the
+        catalogue's ``ErrorCode(89)``."""
+        node = rec.node
+        func = self.resolver.resolve(node.func, rec.scope, rec.order)
+        arg = None
+        if isinstance(func, Sym):
+            last = func.qualname.rsplit(".", 1)[-1]
+            if self.resolver.error_kind(func) is not None:
+                for index, a in enumerate(node.args):
+                    if (a.keyword is not None and a.keyword.value == "code") or (
+                        a.keyword is None and index == 0
+                    ):
+                        arg = a.value
+            elif last == "ErrorCode" and node.args and "bsg" in func.qualname.rsplit(".", 1)[0]:
+                # the catalogue's ErrorCode (or a copy written by `catalogue --format python`
+                # into a module whose path names bsg), not any project's own ErrorCode enum
+                arg = node.args[0].value
+        if arg is None:
+            return []
+        return [
+            ComparedValue(value, at, literal, None, None, constructed=True)
+            for value, at, literal in self.operands.values(arg, rec.scope, rec.order)
+        ]

@@ -1,0 +1,223 @@
+"""Which calls are BSG calls, and which call functions of the same file.
+
+A BSG call is a call of a client method (API 1.0 or 2.0), a local validation, a declared
+wrapper, or a method handed off to ``asyncio.to_thread``/``run_in_executor``; each carries the
+items (codes, messages, the HTTP-errors item) it can produce and the error class it raises.
+"""
+
+from __future__ import annotations
+
+from typing import FrozenSet, List, Optional, Tuple
+
+import libcst as cst
+
+from flake8_bsg import clients
+from flake8_bsg.codes import COMMON, FAMILIES, messages_of_group
+from flake8_bsg.facts.records import CallRec, ClassInfo, Facts, FuncInfo, TryRec
+from flake8_bsg.flow.coverage import Item
+from flake8_bsg.flow.resolve import Resolver
+from flake8_bsg.flow.values import (
+    Client,
+    Const,
+    Instance,
+    LocalClass,
+    LocalFunc,
+    Method,
+    SelfRef,
+    Sym,
+    Value,
+)
+from flake8_bsg.options import Config
+
+UNCATALOGUED = clients.UNCATALOGUED
+
+
+class BsgCall:
+    """A recognised BSG call.
+
+    ``name``: how messages name it (``SMSAPI.send()``); ``items``: what it can produce;
+    ``kind``: the canonical error class it raises; ``families``: its code families (or API 2.0
+    message groups); ``local``: the fixed codes of a local validation.
+    """
+
+    def __init__(
+        self,
+        rec: CallRec,
+        name: str,
+        items: FrozenSet[Item],
+        kind: str,
+        families: Tuple[str, ...],
+        local: Tuple[int, ...],
+    ) -> None:
+        self.rec = rec
+        self.name = name
+        self.items = items
+        self.kind = kind
+        self.families = families
+        self.local = local
+
+
+class CallFinder:
+    """Finds the BSG calls of a file and its calls of the file's own functions."""
+
+    def __init__(self, facts: Facts, resolver: Resolver, config: Config) -> None:
+        self.facts = facts
+        self.r = resolver
+        self.config = config
+        self.bsg_calls: List[BsgCall] = []
+        #: Calls of functions of this file (which may let BSG errors escape).
+        self.local_calls: List[Tuple[CallRec, FuncInfo]] = []
+
+    def find(self) -> None:
+        for rec in self.facts.calls:
+            func = self.r.resolve(rec.node.func, rec.scope, rec.order)
+            call = self.bsg_call(rec, func)
+            if call is not None:
+                self.bsg_calls.append(call)
+                continue
+            target = self.local_target(func)
+            if target is not None:
+                self.local_calls.append((rec, target))
+            elif func is None and isinstance(rec.node.func, cst.Name):
+                # a helper defined more than once (in the branches of an `if`): any of them
+                for info in self.r.def_targets(rec.node.func.value, rec.scope):
+                    self.local_calls.append((rec, info))
+        # a broad clause binds a code expression when its try guards a BSG call
+        for call in self.bsg_calls:
+            for guard in reversed(call.rec.guards):
+                if not isinstance(guard, TryRec):
+                    continue
+                for handler in guard.handlers:
+                    self.r.guarded_by_handler.setdefault(id(handler), set()).add(call.kind)
+
+    def local_target(self, func: Value) -> Optional[FuncInfo]:
+        if isinstance(func, LocalFunc):
+            return func.info
+        if isinstance(func, Method) and isinstance(func.owner, SelfRef):
+            return func.owner.cls.methods.get(func.name)
+        if (
+            isinstance(func, Method)
+            and isinstance(func.owner, Instance)
+            and func.owner.client.local is not None
+        ):
+            return self.local_method(func.owner.client.local, func.name)
+        return None
+
+    def local_method(self, info: ClassInfo, name: str) -> Optional[FuncInfo]:
+        """The method ``name`` of a class of this file or of its bases in this file."""
+        todo, seen = [info], set()
+        while todo:
+            cls = todo.pop(0)
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            if name in cls.methods:
+                return cls.methods[name]
+            todo += [b.info for b in self.r.class_bases(cls) if isinstance(b, LocalClass)]
+        return None
+
+    def bsg_call(self, rec: CallRec, func: Value) -> Optional[BsgCall]:
+        if isinstance(func, Method):
+            return self.method_call(rec, func)
+        if isinstance(func, Sym):
+            canonical = clients.canonical_api1(func.qualname)
+            if canonical is not None:
+                cls = clients.API1_CLASSES.get(canonical.rsplit(".", 1)[1])
+                if cls is not None and cls.constructor is not None:
+                    return self.make_call(rec, f"{cls.name}()", cls.constructor, clients.API1_ERROR)
+                return None
+            spec = self.config.wrapper_functions.get(func.qualname)
+            if spec is not None:
+                families, error = spec
+                name = func.qualname.rsplit(".", 1)[-1] + "()"
+                return BsgCall(
+                    rec,
+                    name,
+                    clients.family_items(families),
+                    error or clients.API1_ERROR,
+                    families,
+                    (),
+                )
+            if func.qualname == "asyncio.to_thread" and rec.node.args:
+                return self.handed_off(rec, rec.node.args[0].value)
+        if (
+            isinstance(rec.node.func, cst.Attribute)
+            and rec.node.func.attr.value == "run_in_executor"
+            and len(rec.node.args) >= 2
+        ):
+            return self.handed_off(rec, rec.node.args[1].value)
+        return None
+
+    def handed_off(self, rec: CallRec, arg: cst.BaseExpression) -> Optional[BsgCall]:
+        method = self.r.resolve(arg, rec.scope, rec.order)
+        if isinstance(method, Method):
+            return self.method_call(rec, method)
+        return None
+
+    def method_call(self, rec: CallRec, method: Method) -> Optional[BsgCall]:
+        owner = method.owner
+        if not isinstance(owner, Instance):
+            return None
+        client: Client = owner.client
+        if client.local is not None and self.local_method(client.local, method.name) is not None:
+            return None
+        if client.api1 is not None:
+            cls = clients.API1_CLASSES[client.api1]
+            spec = cls.methods.get(method.name)
+            if spec is None:
+                return None
+            return self.make_call(
+                rec, f"{client.display}.{method.name}()", spec, clients.API1_ERROR
+            )
+        if client.api2 is not None:
+            if method.name.startswith("_") or method.name.endswith(clients.API2_NON_RAISING_SUFFIX):
+                return None
+            groups = clients.API2_GROUPS.get(client.api2)
+            items: FrozenSet[Item] = (
+                frozenset(m.name for g in groups for m in messages_of_group(g))
+                if groups
+                else frozenset({UNCATALOGUED})
+            )
+            return BsgCall(
+                rec,
+                f"{client.display}.{method.name}()",
+                items,
+                clients.API2_ERROR,
+                groups or (),
+                (),
+            )
+        if client.wrapper is not None and not method.name.startswith("_"):
+            families, error = self.config.wrapper_classes[client.wrapper]
+            return BsgCall(
+                rec,
+                f"{client.display}.{method.name}()",
+                clients.family_items(families),
+                error or clients.API1_ERROR,
+                families,
+                (),
+            )
+        return None
+
+    def make_call(self, rec: CallRec, name: str, spec: clients.CallSpec, kind: str) -> BsgCall:
+        if spec.local:
+            return BsgCall(rec, name, frozenset(spec.local), kind, (), spec.local)
+        families = spec.families
+        if spec.proceed:
+            families = (COMMON,) + self.proceed_families(rec)
+        return BsgCall(rec, name, clients.family_items(families), kind, families, ())
+
+    def proceed_families(self, rec: CallRec) -> Tuple[str, ...]:
+        arg = None
+        for index, a in enumerate(rec.node.args):
+            if a.keyword is not None and a.keyword.value == clients.PROCEED_ARG:
+                arg = a.value
+            elif a.keyword is None and index == 0 and not a.star:
+                arg = a.value
+        value = self.r.resolve(arg, rec.scope, rec.order) if arg is not None else None
+        if (
+            isinstance(value, Const)
+            and isinstance(value.value, str)
+            and value.value in clients.PROCEED_MODULES
+        ):
+            return clients.PROCEED_MODULES[value.value]
+        return tuple(f for f in FAMILIES if f != COMMON)

@@ -1,0 +1,72 @@
+"""Code expressions and the constant values compared with them."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple, Union
+
+import libcst as cst
+
+from flake8_bsg.facts.records import Scope
+from flake8_bsg.flow.resolve import Resolver
+from flake8_bsg.flow.values import CodeExpr, Const, ConstValue
+
+
+class _NotLiteral:
+    """The marker of a node that is not a literal."""
+
+
+NOT_LITERAL = _NotLiteral()
+
+#: A constant value an operand stands for, where to report it, and whether it is a literal.
+Operand = Tuple[ConstValue, cst.CSTNode, bool]
+
+
+def literal_value(node: cst.CSTNode) -> Union[int, str, _NotLiteral]:
+    """The value of an ``int`` (also negated) or ``str`` literal."""
+    if isinstance(node, cst.Integer):
+        return int(node.evaluated_value)
+    if (
+        isinstance(node, cst.UnaryOperation)
+        and isinstance(node.operator, cst.Minus)
+        and isinstance(node.expression, cst.Integer)
+    ):
+        return -int(node.expression.evaluated_value)
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:
+            return NOT_LITERAL
+        return value if isinstance(value, str) else NOT_LITERAL
+    return NOT_LITERAL
+
+
+class Operands:
+    """Reads code expressions and compared values through the resolver."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+
+    def code_expr(self, node: cst.CSTNode, scope: Scope, order: int) -> Optional[CodeExpr]:
+        if not isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+            return None
+        value = self.resolver.resolve(node, scope, order)
+        return value if isinstance(value, CodeExpr) else None
+
+    def values(self, node: cst.CSTNode, scope: Scope, order: int) -> List[Operand]:
+        """The constant values an operand stands for, each with where to report it."""
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            out: List[Operand] = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    continue
+                out += self.values(element.value, scope, order)
+            return out
+        literal = literal_value(node)
+        if not isinstance(literal, _NotLiteral):
+            return [(literal, node, True)]
+        value = self.resolver.resolve(node, scope, order)
+        if isinstance(value, Const):
+            if isinstance(value.value, tuple):
+                return [(v, node, False) for v in value.value]
+            return [(value.value, node, False)]
+        return []

@@ -1,0 +1,78 @@
+"""BSG101 unhandled-call: a BSG call whose error nothing handles.
+
+Decision: a BSG call has no handler (no clause of an enclosing ``try`` catches its error class,
+no ``pytest.raises``/``assertRaises``/``suppress`` block), its function does not pass the
+error on on purpose (``Raises:`` docstring, retry decorator, or a private/nested/``self.``
+helper whose every call site handles it), and the file is not a test file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Dict, Iterator
+
+from flake8_bsg import clients
+from flake8_bsg.codes import family_range
+from flake8_bsg.rules.base import Rule, Violation, label
+
+if TYPE_CHECKING:
+    from flake8_bsg.flow.analysis import FileAnalysis
+    from flake8_bsg.flow.calls import BsgCall
+
+
+def check(analysis: FileAnalysis) -> Iterator[Violation]:
+    if analysis.is_test_file:
+        return
+    for call in analysis.bsg_calls:
+        if analysis.handler_of(call) is None and not analysis.propagated_on_purpose(call):
+            key = f"{call.name}:{call.kind}"
+            yield RULE.violation(call.rec.node, "unhandled", key, **_fields(call))
+
+
+def _fields(call: BsgCall) -> Dict[str, str]:
+    error = call.kind.rsplit(".", 1)[-1]
+    if call.kind == clients.API2_ERROR:
+        groups = (
+            f"{', '.join(call.families)} messages" if call.families else "uncatalogued messages"
+        )
+        what = f"BSG API 2.0 errors ({groups}, HTTP statuses)"
+    elif call.local:
+        codes = ", ".join(label(c) for c in call.local)
+        what = f"BSG error code {codes}" if len(call.local) == 1 else f"BSG error codes {codes}"
+    else:
+        parts = []
+        for family in call.families:
+            low, high = family_range(family)
+            parts.append(f"{family} {low}–{high}")
+        what = f"BSG error codes ({', '.join(parts)})"
+    return {"call": call.name, "what": what, "error": error}
+
+
+RULE = Rule(
+    code="BSG101",
+    name="unhandled-call",
+    summary="a BSG call is not handled",
+    what=(
+        "Finds BSG client calls that no enclosing `try`, `pytest.raises`, `assertRaises`, "
+        "`contextlib.suppress`, retry decorator or documented `Raises:` handles."
+    ),
+    why=(
+        "An unhandled `APIError` crashes the request or task that sent the message, and the "
+        "user never learns why it was not delivered."
+    ),
+    example="client = SMSAPI(config={'api_key': KEY})\nclient.send(message)",
+    instead=(
+        "try:\n    client.send(message)\nexcept APIError as exc:\n"
+        "    log.warning('SMS failed: %s', exc)"
+    ),
+    options=(
+        "`--bsg-test-files` (files that get no BSG101), `--bsg-clients` (wrappers that count as "
+        "clients)."
+    ),
+    messages={
+        "unhandled": (
+            "BSG101 {call} can fail with {what} and no enclosing handler catches {error}; wrap "
+            "it in try/except {error} and handle the failure"
+        ),
+    },
+    check=check,
+)

@@ -1,0 +1,77 @@
+"""BSG102 dropped-codes: a dispatch on the error code that lets producible codes through.
+
+Decision: a handler's body (or a block checking a response) dispatches on the code (or API
+2.0 message) and has no fallback, and some item the guarded calls can produce is covered by
+no branch. The coverage itself (branches, nesting, fallbacks) is :mod:`flake8_bsg.flow.coverage`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from flake8_bsg.rules.base import (
+    Rule,
+    Violation,
+    describe_dropped,
+    dispatch_key,
+    dispatch_subject,
+)
+
+if TYPE_CHECKING:
+    from flake8_bsg.flow.analysis import DispatchCheck, FileAnalysis
+
+
+def check(analysis: FileAnalysis) -> Iterator[Violation]:
+    for dispatch in analysis.handler_checks + analysis.response_checks:
+        if not dispatch.complete:
+            continue
+        dropped = [i for i in dispatch.producible if not dispatch.coverage.covers(i)]
+        if dropped:
+            yield RULE.violation(
+                dispatch.at,
+                "dropped",
+                dispatch_key(dispatch),
+                subject=dispatch_subject(dispatch),
+                dropped=describe_dropped(dropped),
+                fallback=_fallback_hint(dispatch),
+            )
+
+
+def _fallback_hint(dispatch: DispatchCheck) -> str:
+    from flake8_bsg.flow.coverage import Kind
+
+    if dispatch.response is None:
+        return "else, case _, or a final statement"
+    if dispatch.kind is Kind.CODES:
+        return "else, or a success branch that returns"
+    return "else, or a raise after the check"
+
+
+RULE = Rule(
+    code="BSG102",
+    name="dropped-codes",
+    summary="a dispatch on the error code drops codes the call can produce",
+    what=(
+        "Finds `if`/`elif`, `match` and table dispatches on a BSG error code that name some of "
+        "the codes the guarded calls can produce and have no fallback, so the others fall "
+        "through unnoticed."
+    ),
+    why=(
+        "A code the dispatch forgets is ignored silently: the message is lost and nothing is "
+        "logged."
+    ),
+    example=(
+        "except APIError as exc:\n    if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:\n"
+        "        mark_invalid(phone)"
+    ),
+    instead=(
+        "except APIError as exc:\n    if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:\n"
+        "        mark_invalid(phone)\n    else:\n        raise"
+    ),
+    messages={
+        "dropped": (
+            "BSG102 this {subject} drops {dropped}; handle them or add a fallback ({fallback})"
+        ),
+    },
+    check=check,
+)

@@ -1,0 +1,101 @@
+"""BSG203 impossible-code: a documented code (or message) the guarded calls cannot produce.
+
+Decision (after BSG301 and BSG202, by the priority of :mod:`flake8_bsg.rules.values`): the
+value is documented, the calls behind the code expression are known, and none of them can
+produce it — another family's code, ``NO_ERROR`` on a raised error, a range admitting no
+producible code, an API 2.0 message of another catalogued group.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, Set
+
+from flake8_bsg.codes import GROUPS, messages_of_group, same_description
+from flake8_bsg.rules.base import Rule, Violation, families_of, label
+from flake8_bsg.rules.values import Category, value_key, verdicts
+
+if TYPE_CHECKING:
+    from flake8_bsg.flow.analysis import ComparedValue, FileAnalysis
+
+
+def check(analysis: FileAnalysis) -> Iterator[Violation]:
+    for verdict in verdicts(analysis):
+        compared = verdict.compared
+        calls: Set[object] = set(compared.producible or ())
+        key = value_key(compared)
+        value = compared.value
+        if verdict.category is Category.NO_ERROR:
+            yield RULE.violation(compared.node, "no_error", key)
+        elif verdict.category is Category.IMPOSSIBLE_CODE:
+            assert isinstance(value, int)
+            same = same_description(value, [c for c in calls if isinstance(c, int)])
+            hint = (
+                f"; did you mean {label(int(same[0]))}, the same error in the guarded family?"
+                if same
+                else "; remove it or guard the call that can produce it"
+            )
+            yield RULE.violation(
+                compared.node,
+                "impossible_code",
+                key,
+                value=label(value),
+                source=_source(compared),
+                families=", ".join(families_of(compared.producible or ())),
+                hint=hint,
+            )
+        elif verdict.category is Category.IMPOSSIBLE_RANGE:
+            yield RULE.violation(
+                compared.node,
+                "impossible_range",
+                key,
+                value=label(value),
+                families=", ".join(families_of(compared.producible or ())),
+            )
+        elif verdict.category is Category.IMPOSSIBLE_MESSAGE:
+            groups = [g for g in GROUPS if {m.name for m in messages_of_group(g)} <= calls]
+            yield RULE.violation(
+                compared.node, "impossible_message", key, value=value, groups=", ".join(groups)
+            )
+
+
+def _source(compared: ComparedValue) -> str:
+    from flake8_bsg.flow.values import ResponseOrigin
+
+    origin = compared.expr.origin if compared.expr is not None else None
+    if isinstance(origin, ResponseOrigin):
+        return f"the {origin.call} response"
+    return "the guarded calls"
+
+
+RULE = Rule(
+    code="BSG203",
+    name="impossible-code",
+    summary="a documented code the guarded calls cannot produce",
+    what=(
+        "Finds documented codes compared with the error of calls that can never produce them: "
+        "another family's code, `NO_ERROR` on a raised error."
+    ),
+    why="The branch never runs; the code meant is usually the same error in the right family.",
+    example=(
+        "try:\n    sms.send(message)\nexcept APIError as exc:\n"
+        "    if exc.code == ErrorCode.VIBER_INVALID_PHONE_NUMBER:\n        ..."
+    ),
+    instead="    if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:\n        ...",
+    messages={
+        "no_error": (
+            "BSG203 0 NO_ERROR is never carried by a raised BSG error; remove the comparison"
+        ),
+        "impossible_code": (
+            "BSG203 {value} cannot come from {source} (they produce {families} codes){hint}"
+        ),
+        "impossible_range": (
+            "BSG203 no code in this range can come from the guarded calls (they produce "
+            "{families} codes; {value} is a bound); fix the range or remove the branch"
+        ),
+        "impossible_message": (
+            "BSG203 {value!r} cannot come from the guarded calls (they produce {groups} "
+            "messages); remove it or guard the call that can produce it"
+        ),
+    },
+    check=check,
+)

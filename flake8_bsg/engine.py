@@ -11,7 +11,18 @@ import os
 import re
 import sys
 import threading
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Callable,
+    Dict,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -96,16 +107,36 @@ def run_deep(action: Callable[[], T]) -> Union[T, BaseException]:
     return first
 
 
-def check_source(source: str, filename: str, config: Config, force: bool = False) -> List[Result]:
-    """Diagnostics for one file, sorted by position; never raises."""
+class Finding(NamedTuple):
+    """One diagnostic of a file: 1-based line, 0-based column (in characters), the rule's
+    code, its message, and the rule's key for what is at fault (stable when the message
+    changes; empty for BSG000)."""
+
+    line: int
+    col: int
+    code: str
+    message: str
+    key: str
+
+
+def check_findings(
+    source: str, filename: str, config: Config, force: bool = False
+) -> List[Finding]:
+    """The findings of one file, sorted by position and message; never raises."""
     if not force and not may_involve_bsg(source, config):
         return []
     result = run_deep(lambda: _analyse(source, filename, config))
     if isinstance(result, BaseException):
         from flake8_bsg.rules.bsg000_unparsable_file import internal
 
-        return [(1, 0, internal(f"{type(result).__name__}: {_one_line(result)}"))]
+        text = internal(f"{type(result).__name__}: {_one_line(result)}")
+        return [Finding(1, 0, "BSG000", text, "")]
     return result
+
+
+def check_source(source: str, filename: str, config: Config, force: bool = False) -> List[Result]:
+    """Diagnostics for one file as ``(line, column, message)``, sorted; never raises."""
+    return [(f.line, f.col, f.message) for f in check_findings(source, filename, config, force)]
 
 
 def _one_line(exc: BaseException) -> str:
@@ -153,7 +184,7 @@ def strip_form_feeds(source: str) -> Tuple[str, Dict[int, int]]:
     return "".join(lines), removed
 
 
-def _analyse(source: str, filename: str, config: Config) -> List[Result]:
+def _analyse(source: str, filename: str, config: Config) -> List[Finding]:
     import libcst as cst
 
     from flake8_bsg.positions import node_positions
@@ -166,16 +197,17 @@ def _analyse(source: str, filename: str, config: Config) -> List[Result]:
         reason = " ".join(str(getattr(exc, "message", "") or _one_line(exc)).split())
         if len(reason) > 120:
             reason = reason[:117].rstrip(" ,") + "..."
-        return [(1, 0, unparsable(reason))]
-    diags = find_diagnostics(module, filename, config)
-    if not diags:
+        return [Finding(1, 0, "BSG000", unparsable(reason), "")]
+    violations = find_violations(module, filename, config)
+    if not violations:
         return []
-    positions = node_positions(module, {id(node) for node, _c, _m in diags})
+    positions = node_positions(module, {id(v.node) for v in violations})
     results = []
-    for node, _code, text in diags:
-        line, col = positions.get(id(node), (1, 0))
-        results.append((line, col + shifted.get(line, 0), text))
-    results.sort(key=lambda r: (r[0], r[1], r[2]))
+    for violation in violations:
+        line, col = positions.get(id(violation.node), (1, 0))
+        col += shifted.get(line, 0)
+        results.append(Finding(line, col, violation.code, violation.message, violation.key))
+    results.sort(key=lambda f: (f.line, f.col, f.message))
     return results
 
 

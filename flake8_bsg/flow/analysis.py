@@ -379,8 +379,9 @@ class FileAnalysis:
         against the error's code."""
         out: List[ComparedValue] = []
         error = self.resolver.resolve(site.node.subject, site.scope, site.order)
-        if not isinstance(error, ErrorObj):
-            return out
+        # the pattern names the error class: whatever the subject is, `code=` is a BSG code
+        # (whose calls are known only when the subject is a caught BSG error)
+        origin = error.origin if isinstance(error, ErrorObj) else None
         for case in site.node.cases:
             todo: List[cst.MatchPattern] = [case.pattern]
             while todo:
@@ -395,7 +396,7 @@ class FileAnalysis:
                     if kind is None:
                         continue
                     field = "status" if kind.startswith(clients.API2_PACKAGE + ".") else "code"
-                    attribute = self.resolver.attribute(ErrorObj(kind, error.origin), field)
+                    attribute = self.resolver.attribute(ErrorObj(kind, origin), field)
                     if not isinstance(attribute, CodeExpr):
                         continue
                     calls = self.producible(attribute)

@@ -28,13 +28,13 @@ from flake8_bsg.facts.records import (
 from flake8_bsg.flow.calls import CallFinder
 from flake8_bsg.flow.coverage import (
     HTTP_SET,
-    NOT_CODE,
     UNIVERSE,
-    UNKNOWN,
+    Cond,
     Dispatch,
     Item,
     Kind,
     contains,
+    exits,
     smalls,
 )
 from flake8_bsg.flow.operands import Operands
@@ -231,30 +231,39 @@ class Handling:
         dispatch: Dispatch,
         raises: Set[int],
     ) -> Set[Item]:
+        """The codes among ``within`` that reach one of the ``raises`` statements. A branch of
+        an ``if`` on the code that ends in ``return``, ``raise``, ``continue`` or ``break``
+        keeps its codes from the statements after the ``if``."""
         out: Set[Item] = set()
+        live = set(within)
         for statement in statements:
             for small in smalls(statement):
                 if isinstance(small, cst.If):
-                    remaining = set(within)
+                    remaining = set(live)
+                    stopped: Set[Item] = set()
+                    known = True  # whether `remaining` is exactly what reaches the next branch
                     current: Union[cst.If, cst.Else, None] = small
                     while isinstance(current, cst.If):
                         cover, _named = dispatch.condition(current.test)
-                        if cover is NOT_CODE or cover is UNKNOWN:
-                            branch = set(remaining)
+                        body = block_statements(current.body)
+                        if isinstance(cover, Cond):
+                            out |= self._raising_codes(body, set(remaining), dispatch, raises)
+                            known = False
                         else:
                             branch = set(cover) & remaining
-                        out |= self._raising_codes(
-                            block_statements(current.body), branch, dispatch, raises
-                        )
-                        if cover is not NOT_CODE and cover is not UNKNOWN:
+                            out |= self._raising_codes(body, branch, dispatch, raises)
+                            if exits(body):
+                                stopped |= branch
                             remaining -= set(cover)
                         current = current.orelse
                     if isinstance(current, cst.Else):
-                        out |= self._raising_codes(
-                            block_statements(current.body), remaining, dispatch, raises
-                        )
+                        body = block_statements(current.body)
+                        out |= self._raising_codes(body, remaining, dispatch, raises)
+                        if known and exits(body):
+                            stopped |= remaining
+                    live -= stopped
                 elif contains(small, raises):
-                    out |= within
+                    out |= live
         return out
 
     # ---- propagation on purpose -------------------------------------------------------

@@ -57,13 +57,14 @@ def message(key: str, **fields: object) -> str:
 
 def run(analysis: FileAnalysis) -> List[Violation]:
     """Every rule's violations for one analysed file; a node gets each code at most once (the
-    first violation a rule yields there)."""
+    first violation a rule yields there), or once per key for rules that say so."""
     out: List[Violation] = []
     for rule in RULES.values():
-        seen: Set[int] = set()
+        seen: Set[Tuple[int, str]] = set()
         for violation in rule.check(analysis):
-            if id(violation.node) not in seen:
-                seen.add(id(violation.node))
+            identity = (id(violation.node), violation.key if rule.per_key else "")
+            if identity not in seen:
+                seen.add(identity)
                 out.append(violation)
     return out
 

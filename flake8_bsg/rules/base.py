@@ -63,6 +63,9 @@ class Rule:
     instead: str
     options: str = "None."
     default_off: bool = False
+    #: A node gets this rule once per key (the value rules: once per value compared there, as
+    #: a name can stand for several) instead of once.
+    per_key: bool = False
     messages: Dict[str, str] = field(default_factory=dict)
     check: Check = _no_check
 

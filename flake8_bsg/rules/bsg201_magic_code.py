@@ -89,4 +89,5 @@ RULE = Rule(
     options="`--bsg-allow-literals` (literals not reported; default `0`).",
     messages={"magic": "BSG201 magic {what} {value} compared with {expr}; {hint}"},
     check=check,
+    per_key=True,
 )

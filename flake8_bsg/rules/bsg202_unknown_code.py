@@ -62,4 +62,5 @@ RULE = Rule(
         "unknown_message": "BSG202 {value!r} is not a documented BSG API 2.0 error message{hint}",
     },
     check=check,
+    per_key=True,
 )

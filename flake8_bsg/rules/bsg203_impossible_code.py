@@ -98,4 +98,5 @@ RULE = Rule(
         ),
     },
     check=check,
+    per_key=True,
 )

@@ -50,4 +50,5 @@ RULE = Rule(
     default_off=True,
     messages={"magic_status": "BSG204 HTTP status {value} compared as a bare number; use {name}"},
     check=check,
+    per_key=True,
 )

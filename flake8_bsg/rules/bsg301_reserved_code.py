@@ -46,4 +46,5 @@ RULE = Rule(
         ),
     },
     check=check,
+    per_key=True,
 )

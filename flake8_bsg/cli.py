@@ -99,8 +99,10 @@ def explain(code: str) -> Optional[str]:
         return None
 
     def indent(text: str) -> str:
-        return "\n".join("    " + line for line in text.splitlines())
+        return "\n".join(("    " + line).rstrip() for line in text.splitlines())
 
+    # The example needs these flags to report the rule (an option, a rule off by default).
+    run_with = f"# flake8 {rule.example_options}\n" if rule.example_options else ""
     parts = [
         f"{rule.code} {rule.name}: {rule.summary}"
         + (" (off by default)" if rule.default_off else ""),
@@ -112,7 +114,7 @@ def explain(code: str) -> Optional[str]:
         rule.why,
         "",
         "Example",
-        indent(rule.example),
+        indent(run_with + rule.example),
         "",
         "Use instead",
         indent(rule.instead),

@@ -52,7 +52,11 @@ def _no_check(analysis: FileAnalysis) -> Iterator[Violation]:
 @dataclass(frozen=True)
 class Rule:
     """A rule: its code and name, its documentation (What it does / Why is this bad? /
-    Example / Use instead / Options), its message templates and its check."""
+    Example / Use instead / Options), its message templates and its check.
+
+    ``example`` and ``instead`` are complete modules: flake8 run on ``example`` with
+    ``example_options`` (flake8 flags, e.g. ``--bsg-require-codes=8``) reports this rule and
+    no other BSG code, and on ``instead`` reports nothing (tests/test_rule_docs.py runs them)."""
 
     code: str
     name: str
@@ -62,6 +66,7 @@ class Rule:
     example: str
     instead: str
     options: str = "None."
+    example_options: str = ""
     default_off: bool = False
     #: A node gets this rule once per key (the value rules: once per value compared there, as
     #: a name can stand for several) instead of once.

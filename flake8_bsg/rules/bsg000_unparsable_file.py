@@ -18,8 +18,19 @@ RULE = Rule(
         "else is reported for that file."
     ),
     why="The file was not checked: a BSG mistake in it would go unnoticed.",
-    example="# a file using syntax newer than the installed LibCST understands",
-    instead="Upgrade LibCST (`pip install -U libcst`), or report the internal error with the file.",
+    example="""\
+from bsg_restapi import SMSAPI
+
+# `(name): T = value` is valid Python that LibCST's grammar rejects
+(sms): SMSAPI = SMSAPI(config={"api_key": "live-key"})
+""",
+    instead="""\
+from bsg_restapi import SMSAPI
+
+# the same assignment without the parentheses, or upgrade LibCST
+# (pip install -U libcst); an internal error: report it with the file
+sms: SMSAPI = SMSAPI(config={"api_key": "live-key"})
+""",
     messages={
         "unparsable": (
             "BSG000 LibCST cannot parse this file ({reason}); flake8-bsg checked nothing in it"

@@ -59,11 +59,32 @@ RULE = Rule(
         "An unhandled `APIError` crashes the request or task that sent the message, and the "
         "user never learns why it was not delivered."
     ),
-    example="client = SMSAPI(config={'api_key': KEY})\nclient.send(message)",
-    instead=(
-        "try:\n    client.send(message)\nexcept APIError as exc:\n"
-        "    log.warning('SMS failed: %s', exc)"
-    ),
+    example="""\
+from bsg_restapi import SMSAPI, SMSMessage
+
+sms = SMSAPI(config={"api_key": "live-key"})
+
+
+def send_reminder(phone: str, text: str) -> None:
+    sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+""",
+    instead="""\
+import logging
+
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+
+log = logging.getLogger(__name__)
+sms = SMSAPI(config={"api_key": "live-key"})
+
+
+def send_reminder(phone: str, text: str) -> bool:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        log.warning("reminder to %s not sent: %s", phone, exc)
+        return False
+    return True
+""",
     options=(
         "`--bsg-test-files` (files that get no BSG101), `--bsg-clients` (wrappers that count as "
         "clients)."

@@ -60,14 +60,38 @@ RULE = Rule(
         "A code the dispatch forgets is ignored silently: the message is lost and nothing is "
         "logged."
     ),
-    example=(
-        "except APIError as exc:\n    if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:\n"
-        "        mark_invalid(phone)"
-    ),
-    instead=(
-        "except APIError as exc:\n    if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:\n"
-        "        mark_invalid(phone)\n    else:\n        raise"
-    ),
+    example="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+from flake8_bsg.codes import ErrorCode
+
+sms = SMSAPI(config={"api_key": "live-key"})
+invalid_numbers: set[str] = set()
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:
+            invalid_numbers.add(phone)
+""",
+    instead="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+from flake8_bsg.codes import ErrorCode
+
+sms = SMSAPI(config={"api_key": "live-key"})
+invalid_numbers: set[str] = set()
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:
+            invalid_numbers.add(phone)
+        else:
+            raise
+""",
     messages={
         "dropped": (
             "BSG102 this {subject} drops {dropped}; handle them or add a fallback ({fallback})"

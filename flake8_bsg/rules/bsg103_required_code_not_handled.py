@@ -42,12 +42,41 @@ RULE = Rule(
         "Some codes need their own handling (e.g. 8, not enough funds, must page someone); a "
         "generic fallback hides them."
     ),
-    example="# --bsg-require-codes=8\nexcept APIError as exc:\n    log.warning('failed: %s', exc)",
-    instead=(
-        "except APIError as exc:\n    if exc.code == ErrorCode.NOT_ENOUGH_FUNDS:\n"
-        "        alert_billing()\n    log.warning('failed: %s', exc)"
-    ),
+    example="""\
+import logging
+
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+
+log = logging.getLogger(__name__)
+sms = SMSAPI(config={"api_key": "live-key"})
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        log.warning("code to %s not sent: %s", phone, exc)
+""",
+    instead="""\
+import logging
+
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+from flake8_bsg.codes import ErrorCode
+
+log = logging.getLogger(__name__)
+sms = SMSAPI(config={"api_key": "live-key"})
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == ErrorCode.NOT_ENOUGH_FUNDS:
+            log.critical("the BSG account is out of funds")
+        log.warning("code to %s not sent: %s", phone, exc)
+""",
     options="`--bsg-require-codes` (off while empty).",
+    example_options="--bsg-require-codes=8",
     messages={
         "required": (
             "BSG103 this {subject} does not name required {codes}; handle {them} explicitly "

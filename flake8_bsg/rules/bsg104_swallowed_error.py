@@ -38,8 +38,33 @@ RULE = Rule(
         "`contextlib.suppress` around a BSG call."
     ),
     why="The failure disappears without a trace: no log, no retry, no user feedback.",
-    example="try:\n    client.send(message)\nexcept APIError:\n    pass",
-    instead="try:\n    client.send(message)\nexcept APIError:\n    log.exception('SMS not sent')",
+    example="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+
+sms = SMSAPI(config={"api_key": "live-key"})
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError:
+        pass
+""",
+    instead="""\
+import logging
+
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+
+log = logging.getLogger(__name__)
+sms = SMSAPI(config={"api_key": "live-key"})
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError:
+        log.exception("code to %s not sent", phone)
+""",
     messages={
         "swallowed": (
             "BSG104 the {error} of {calls} is swallowed: this handler does nothing; log it, "

@@ -81,11 +81,39 @@ RULE = Rule(
     why=(
         "`exc.code == 21` says nothing to the reader and breaks silently when a number is mistyped."
     ),
-    example="if exc.code == 21:\n    mark_invalid(phone)",
-    instead=(
-        "from flake8_bsg.codes import ErrorCode\n\n"
-        "if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:\n    mark_invalid(phone)"
-    ),
+    example="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+
+sms = SMSAPI(config={"api_key": "live-key"})
+invalid_numbers: set[str] = set()
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == 21:
+            invalid_numbers.add(phone)
+        else:
+            raise
+""",
+    instead="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+from flake8_bsg.codes import ErrorCode
+
+sms = SMSAPI(config={"api_key": "live-key"})
+invalid_numbers: set[str] = set()
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:
+            invalid_numbers.add(phone)
+        else:
+            raise
+""",
     options="`--bsg-allow-literals` (literals not reported; default `0`).",
     messages={"magic": "BSG201 magic {what} {value} compared with {expr}; {hint}"},
     check=check,

@@ -47,8 +47,40 @@ RULE = Rule(
         "domain: undocumented codes, non-HTTP statuses, unknown messages."
     ),
     why="The branch is dead code; usually a typo of a real code.",
-    example="if exc.code == 42:\n    ...",
-    instead="if exc.code == ErrorCode.VIBER_INVALID_PHONE_NUMBER:\n    ...",
+    example="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+
+sms = SMSAPI(config={"api_key": "live-key"})
+invalid_numbers: set[str] = set()
+INVALID_NUMBER = 42  # not a documented BSG code
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == INVALID_NUMBER:
+            invalid_numbers.add(phone)
+        else:
+            raise
+""",
+    instead="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+from flake8_bsg.codes import ErrorCode
+
+sms = SMSAPI(config={"api_key": "live-key"})
+invalid_numbers: set[str] = set()
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:
+            invalid_numbers.add(phone)
+        else:
+            raise
+""",
     messages={
         "unknown_code": "BSG202 {value} is not a documented BSG error code; did you mean {hint}?",
         "status_as_error": (

@@ -76,11 +76,40 @@ RULE = Rule(
         "another family's code, `NO_ERROR` on a raised error."
     ),
     why="The branch never runs; the code meant is usually the same error in the right family.",
-    example=(
-        "try:\n    sms.send(message)\nexcept APIError as exc:\n"
-        "    if exc.code == ErrorCode.VIBER_INVALID_PHONE_NUMBER:\n        ..."
-    ),
-    instead="    if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:\n        ...",
+    example="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+from flake8_bsg.codes import ErrorCode
+
+sms = SMSAPI(config={"api_key": "live-key"})
+invalid_numbers: set[str] = set()
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == ErrorCode.VIBER_INVALID_PHONE_NUMBER:
+            invalid_numbers.add(phone)
+        else:
+            raise
+""",
+    instead="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+from flake8_bsg.codes import ErrorCode
+
+sms = SMSAPI(config={"api_key": "live-key"})
+invalid_numbers: set[str] = set()
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:
+            invalid_numbers.add(phone)
+        else:
+            raise
+""",
     messages={
         "no_error": (
             "BSG203 0 NO_ERROR is never carried by a raised BSG error; remove the comparison"

@@ -45,8 +45,42 @@ RULE = Rule(
         "expression. Off by default; enable with `--extend-select=BSG204`."
     ),
     why="`http.HTTPStatus.NOT_FOUND` reads better than `404`.",
-    example="if exc.code == 404:\n    ...",
-    instead="if exc.code == HTTPStatus.NOT_FOUND:\n    ...",
+    example="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+
+sms = SMSAPI(config={"api_key": "live-key"})
+retry_later: list[str] = []
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == 503:
+            retry_later.append(phone)
+        else:
+            raise
+""",
+    instead="""\
+from http import HTTPStatus
+
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+
+sms = SMSAPI(config={"api_key": "live-key"})
+retry_later: list[str] = []
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == HTTPStatus.SERVICE_UNAVAILABLE:
+            retry_later.append(phone)
+        else:
+            raise
+""",
+    options="`--extend-select=BSG204` turns the rule on (it is off by default).",
+    example_options="--extend-select=BSG204",
     default_off=True,
     messages={"magic_status": "BSG204 HTTP status {value} compared as a bare number; use {name}"},
     check=check,

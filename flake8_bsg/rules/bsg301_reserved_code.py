@@ -37,8 +37,41 @@ RULE = Rule(
         "88 and 89 are reserved for future use: the API never returns them, so the code never "
         "runs (or tests a state that cannot happen)."
     ),
-    example="if exc.code == 88:\n    ...",
-    instead="# remove the branch, or use the documented code you meant",
+    example="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+
+sms = SMSAPI(config={"api_key": "live-key"})
+retry_later: list[str] = []
+RETRY_LATER = 88  # reserved: BSG never returns it
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        if exc.code == RETRY_LATER:
+            retry_later.append(phone)
+        else:
+            raise
+""",
+    instead="""\
+from bsg_restapi import APIError, SMSAPI, SMSMessage
+from flake8_bsg.codes import ErrorCode
+
+sms = SMSAPI(config={"api_key": "live-key"})
+retry_later: list[str] = []
+
+
+def send_code(phone: str, text: str) -> None:
+    try:
+        sms.send(message=SMSMessage(body=text), recipients=[{"msisdn": phone}])
+    except APIError as exc:
+        # the documented code meant (or remove the branch)
+        if exc.code == ErrorCode.TOO_MANY_SIMULTANEOUS_MESSAGES:
+            retry_later.append(phone)
+        else:
+            raise
+""",
     messages={
         "reserved": (
             "BSG301 {value} is reserved for future use and never returned by BSG; remove it or "

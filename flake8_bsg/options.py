@@ -38,7 +38,16 @@ OPTIONS: Tuple[Tuple[str, str, str], ...] = (
         DEFAULT_TEST_FILES,
         "globs of test files that get no BSG101 (empty: check tests too)",
     ),
+    (
+        "--bsg-baseline",
+        "",
+        "report only findings not recorded in this baseline file (written by "
+        "`flake8-bsg check --write-baseline FILE PATH...`)",
+    ),
 )
+
+#: Options whose value is a path: relative to the configuration file that sets them.
+PATH_OPTIONS: FrozenSet[str] = frozenset({"--bsg-baseline"})
 
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _ALL = "all"
@@ -59,6 +68,8 @@ class Config:
         self.wrapper_functions: Dict[str, Tuple[Tuple[str, ...], Optional[str]]] = {}
         self.factories: Dict[str, str] = {}
         self.error_classes: FrozenSet[str] = frozenset()
+        #: The baseline file's path (``--bsg-baseline``), or ``""``; read by its users.
+        self.baseline: str = ""
 
     @property
     def client_names(self) -> Tuple[str, ...]:
@@ -121,6 +132,14 @@ def parse_test_files(value: object) -> Tuple[str, ...]:
     return globs
 
 
+def parse_baseline(value: object) -> str:
+    """The baseline file's path (the file itself is read by those who use it)."""
+    path = "" if value is None else str(value).strip()
+    if any(ch in path for ch in "\0\n\r"):
+        raise OptionError(f"flake8-bsg: --bsg-baseline: {path!r} is not a file name")
+    return path
+
+
 def _families(entry: str, text: str) -> Tuple[str, ...]:
     from flake8_bsg.codes import COMMON, FAMILIES
 
@@ -179,9 +198,11 @@ def build_config(
     clients: object = "",
     allow_literals: object = DEFAULT_ALLOW_LITERALS,
     test_files: object = DEFAULT_TEST_FILES,
+    baseline: object = "",
 ) -> Config:
     """A :class:`Config` from raw option values (strings or lists, as flake8 hands them)."""
     config = Config()
+    config.baseline = parse_baseline(baseline)
     config.require_codes = parse_require_codes(require_codes)
     config.allow_literals = parse_allow_literals(allow_literals)
     config.test_files = parse_test_files(test_files)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import ast
-from typing import TYPE_CHECKING, Iterator, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:
     from flake8.options.manager import OptionManager  # type: ignore[import-untyped]
 
-from flake8_bsg.options import OPTIONS, Config, OptionError, build_config, names
+    from flake8_bsg.baseline import Baseline
+
+from flake8_bsg.options import OPTIONS, PATH_OPTIONS, Config, OptionError, build_config, names
 
 
 class Plugin:
@@ -20,15 +22,24 @@ class Plugin:
 
     name = "flake8-bsg"
     config: Config = Config()
+    #: The findings ``--bsg-baseline`` records (read only when the option is set).
+    baseline: Optional[Baseline] = None
 
     def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
+        self.tree = tree
         self.lines = lines
         self.filename = filename
 
     @classmethod
     def add_options(cls, manager: OptionManager) -> None:
         for flag, default, help_text in OPTIONS:
-            manager.add_option(flag, default=default, parse_from_config=True, help=help_text)
+            manager.add_option(
+                flag,
+                default=default,
+                parse_from_config=True,
+                help=help_text,
+                normalize_paths=flag in PATH_OPTIONS,
+            )
         from flake8_bsg.rules import DEFAULT_OFF
 
         manager.extend_default_ignore(list(DEFAULT_OFF))
@@ -40,13 +51,23 @@ class Plugin:
             cls.config = build_config(*values)
         except OptionError as exc:
             raise SystemExit(str(exc)) from None
+        cls.baseline = None
+        if cls.config.baseline:
+            from flake8_bsg.baseline import BaselineError, load_baseline
+
+            try:
+                cls.baseline = load_baseline(cls.config.baseline)
+            except BaselineError as exc:
+                raise SystemExit(str(exc)) from None
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         from flake8_bsg.engine import check_lines
 
         try:
-            results: List[Tuple[int, int, str]] = check_lines(
-                self.lines, self.filename, self.config
+            results: List[Tuple[int, int, str]] = (
+                check_lines(self.lines, self.filename, self.config)
+                if self.baseline is None
+                else self._not_in_baseline(self.baseline)
             )
         except Exception as exc:  # the engine never raises; this is the last line of defence
             from flake8_bsg.rules.bsg000_unparsable_file import internal
@@ -54,3 +75,21 @@ class Plugin:
             results = [(1, 0, internal(type(exc).__name__))]
         for line, col, text in results:
             yield line, col, text, type(self)
+
+    def _not_in_baseline(self, baseline: Baseline) -> List[Tuple[int, int, str]]:
+        """The file's diagnostics that the baseline does not record."""
+        from flake8_bsg.baseline import Fingerprinted, fingerprints, relative_path
+        from flake8_bsg.engine import check_findings
+
+        findings = check_findings("".join(self.lines), self.filename, self.config)
+        marks = fingerprints(
+            [Fingerprinted(f.code, f.line, f.key) for f in findings],
+            relative_path(self.filename, baseline.folder),
+            self.lines,
+            self.tree,
+        )
+        return [
+            (f.line, f.col, f.message)
+            for f, mark in zip(findings, marks)
+            if not baseline.records(mark)
+        ]

@@ -10,10 +10,16 @@ import os
 import sys
 import tokenize
 from types import ModuleType
-from typing import Dict, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, Optional, Sequence
 
 from flake8_bsg import __version__
 from flake8_bsg.codes import GROUPS, MESSAGE_ALIASES, RESERVED_CODES, ErrorCode, ErrorMessage
+from flake8_bsg.formats import FORMATS
+
+if TYPE_CHECKING:
+    from flake8_bsg.baseline import Baseline
+    from flake8_bsg.formats import Report
+    from flake8_bsg.options import Config
 
 # ---- catalogue ----------------------------------------------------------------------------
 
@@ -209,44 +215,140 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def run_check(args: argparse.Namespace) -> int:
-    import ast
-
-    from flake8_bsg.engine import check_source, noqa_covers, split_lines
+    """0: nothing reported (or a baseline written); 1: something reported; 2: an error."""
+    from flake8_bsg.baseline import BaselineError, load_baseline
+    from flake8_bsg.formats import render
     from flake8_bsg.options import OptionError
-    from flake8_bsg.rules import DEFAULT_OFF
 
     try:
         config = _config(args)
     except OptionError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.write_baseline:
+        return _write_baseline(args, config)
+    baseline: Optional[Baseline] = None
+    if config.baseline:
+        try:
+            baseline = load_baseline(config.baseline)
+        except BaselineError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    anchor = baseline.folder if baseline is not None else os.getcwd()
+    streamed = args.output_format == "text"
+    reports = []
+    for report in _check_reports(args, config, anchor, baseline, not streamed):
+        if not streamed:
+            reports.append(report)
+            continue
+        line = f"{report.path}:{report.line}:{report.column}: {report.message}"
+        print(line, file=sys.stderr if report.code == "E902" else sys.stdout)
+        reports.append(report)
+    if not streamed:
+        sys.stdout.write(render(args.output_format, reports))
+    return 1 if reports else 0
+
+
+def _check_reports(
+    args: argparse.Namespace,
+    config: Config,
+    anchor: str,
+    baseline: Optional[Baseline],
+    fingerprinted: bool,
+) -> Iterator[Report]:
+    """What ``check`` reports for the given paths, file by file, in order: the findings that
+    are enabled, not under ``# noqa`` and not recorded in ``baseline``, and the files that
+    cannot be read (E902) or parsed (E999). Fingerprints are relative to the folder ``anchor``
+    (computed only when ``fingerprinted`` or a baseline needs them)."""
+    import ast
+
+    from flake8_bsg.baseline import Fingerprinted, fingerprints, relative_path
+    from flake8_bsg.engine import check_findings, noqa_covers, split_lines
+    from flake8_bsg.formats import Report, display_path
+    from flake8_bsg.rules import DEFAULT_OFF
+
     enabled_extra = {c.strip().upper() for c in (args.extend_select or "").split(",") if c.strip()}
-    found = 0
     for path in _python_files(args.paths):
+        shown = display_path(path)
+        where = relative_path(path, anchor)
         try:
             source = read_source(path)
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
-            print(f"{path}:1:1: E902 {type(exc).__name__}: {exc}", file=sys.stderr)
-            found += 1
+            (mark,) = fingerprints([Fingerprinted("E902", 1, "")], where, [], None)
+            yield Report(shown, 1, 1, "E902", f"E902 {type(exc).__name__}: {exc}", mark)
             continue
+        lines = split_lines(source)
         try:
-            ast.parse(source)
+            tree = ast.parse(source)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", 1) or 1
-            print(f"{path}:{line}:1: E999 {type(exc).__name__}: {getattr(exc, 'msg', exc)}")
-            found += 1
+            text = f"E999 {type(exc).__name__}: {getattr(exc, 'msg', exc)}"
+            (mark,) = fingerprints([Fingerprinted("E999", line, "")], where, lines, None)
+            yield Report(shown, line, 1, "E999", text, mark)
             continue
-        lines = [line.rstrip("\r\n") for line in split_lines(source)]
-        for line, col, message in check_source(source, path, config):
-            code = message.split(" ", 1)[0]
-            if code in DEFAULT_OFF and code not in enabled_extra:
+        findings = check_findings(source, path, config)
+        if fingerprinted or baseline is not None:
+            marks = [Fingerprinted(f.code, f.line, f.key) for f in findings]
+            prints = fingerprints(marks, where, lines, tree)
+        else:
+            prints = [""] * len(findings)
+        for finding, mark in zip(findings, prints):
+            if finding.code in DEFAULT_OFF and finding.code not in enabled_extra:
                 continue
-            text = lines[line - 1] if 0 < line <= len(lines) else ""
-            if noqa_covers(text, code):
+            text = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+            if noqa_covers(text.rstrip("\r\n"), finding.code):
                 continue
-            print(f"{path}:{line}:{col + 1}: {message}")
-            found += 1
-    return 1 if found else 0
+            if baseline is not None and baseline.records(mark):
+                continue
+            yield Report(shown, finding.line, finding.col + 1, finding.code, finding.message, mark)
+
+
+def _write_baseline(args: argparse.Namespace, config: Config) -> int:
+    """``check --write-baseline FILE PATH...``: record what the paths report now; entries of
+    other files are kept. Exit 0, or 2 when the existing file cannot be kept."""
+    from flake8_bsg.baseline import (
+        Baseline,
+        BaselineError,
+        Entry,
+        load_baseline,
+        merge,
+        relative_path,
+        write_baseline,
+    )
+
+    target = args.write_baseline
+    old = Baseline(target, [])
+    if os.path.exists(target):
+        try:
+            old = load_baseline(target)
+        except BaselineError as exc:
+            print(f"{exc}; not overwritten (remove it to start afresh)", file=sys.stderr)
+            return 2
+    entries = []
+    for report in _check_reports(args, config, old.folder, None, True):
+        if report.code in ("E902", "E999"):
+            where = f"{report.path}:{report.line}:{report.column}"
+            print(f"{where}: {report.message} (not recorded)", file=sys.stderr)
+            continue
+        path = relative_path(report.path, old.folder)
+        entries.append(
+            Entry(path, report.line, report.column, report.code, report.message, report.fingerprint)
+        )
+    recorded = merge(old, entries, args.paths)
+    try:
+        write_baseline(target, recorded)
+    except OSError as exc:
+        print(
+            f"flake8-bsg: cannot write baseline file {target!r} ({exc.strerror})", file=sys.stderr
+        )
+        return 2
+    kept = len(recorded) - len(entries)
+    print(
+        f"flake8-bsg: recorded {len(entries)} finding{'s' if len(entries) != 1 else ''} "
+        f"in {target}" + (f" (kept {kept} of other files)" if kept else ""),
+        file=sys.stderr,
+    )
+    return 0
 
 
 def run_fix(args: argparse.Namespace) -> int:
@@ -315,9 +417,24 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="lint files without flake8 (same diagnostics and format)")
     check.add_argument("paths", nargs="+")
     for flag, _default, help_text in __import__("flake8_bsg.options", fromlist=["OPTIONS"]).OPTIONS:
-        check.add_argument(flag, default=None, help=help_text)
+        flags = (flag, "--baseline") if flag == "--bsg-baseline" else (flag,)
+        check.add_argument(*flags, dest=flag[2:].replace("-", "_"), default=None, help=help_text)
     check.add_argument(
         "--extend-select", default="", help="enable rules that are off by default (BSG204)"
+    )
+    check.add_argument(
+        "--output-format",
+        choices=FORMATS,
+        default="text",
+        help="text (flake8's), json, sarif (GitHub code scanning), github (workflow commands), "
+        "gitlab (Code Quality)",
+    )
+    check.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        default=None,
+        help="record the current findings of PATH... in FILE (entries of other files are kept) "
+        "and exit 0",
     )
     cat = sub.add_parser("catalogue", help="print the error catalogue")
     cat.add_argument("--format", choices=("table", "json", "python"), default="table")

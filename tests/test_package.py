@@ -40,10 +40,11 @@ def source_files(folder: Path) -> set[str]:
 
 
 def is_generated(name: str) -> bool:
-    """A cache or a hidden directory's file (a virtual environment, .hypothesis)."""
+    """A cache, or a file in a hidden directory other than .ci (a virtual environment,
+    .hypothesis)."""
     *folders, file = name.split("/")
     return file.endswith((".pyc", ".pyo")) or any(
-        part.startswith(".") or part == "__pycache__" for part in folders
+        (part.startswith(".") and part != ".ci") or part == "__pycache__" for part in folders
     )
 
 
@@ -83,6 +84,7 @@ def test_the_sdist_holds_what_the_tests_need(dist: dict[str, Path], metadata: Me
     with tarfile.open(dist["sdist"]) as sdist:
         names = {m.name[len(top) :] for m in sdist.getmembers() if m.isfile()}
     needed = {"README.md", "CHANGELOG.md", "pyproject.toml", ".flake8", ".pre-commit-hooks.yaml"}
+    needed |= {".ci/run", ".ci/matrix"}
     needed |= {path.name for path in ROOT.glob("LICEN[CS]E*")}
     for folder in ("flake8_bsg", "tests", "fixtures", "benchmarks"):
         needed |= source_files(ROOT / folder)

@@ -213,6 +213,19 @@ REST_SEGMENTS: Dict[str, Tuple[str, ...]] = {
     "hlr": (NUMBER_VERIFIER,),
     "common": (),
 }
+#: Wrappers that run a synchronous function in a thread: ``sync_to_async(f)(...)`` calls ``f``.
+SYNC_TO_ASYNC = frozenset({"asgiref.sync.sync_to_async"})
+#: unittest assertions that compare their first two arguments: True for a membership test.
+ASSERT_COMPARISONS = {
+    "assertEqual": False,
+    "assertEquals": False,
+    "assertNotEqual": False,
+    "assertIn": True,
+    "assertNotIn": True,
+}
+#: Awaiting one of these awaits the coroutines given to it.
+AWAIT_ALL = frozenset({"asyncio.gather", "asyncio.wait_for", "asyncio.shield"})
+
 HTTP_MODULES = ("requests", "httpx", "aiohttp")
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request"})
 #: Session/client classes whose request methods are calls.

@@ -129,6 +129,10 @@ class FuncInfo:
         self.raises: list[tuple[cst.Raise, Guards, int]] = []
 
     @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, cst.FunctionDef) and self.node.asynchronous is not None
+
+    @property
     def decorators(self) -> list[cst.Decorator]:
         return list(self.node.decorators) if isinstance(self.node, cst.FunctionDef) else []
 
@@ -263,6 +267,8 @@ class Facts:
         self.func_of_scope: dict[int, FuncInfo] = {}
         self.handler_of_node: dict[int, HandlerRec] = {}
         self.order_of: dict[int, int] = {}
+        #: Calls awaited directly (``await f(...)``), by ``id``.
+        self.awaited: dict[int, cst.Call] = {}
         #: Whether a dict literal is bound to a name anywhere (dispatch tables are possible).
         self.has_tables = False
         #: Blocks holding an ``if`` or ``match`` (candidates for response checks).
@@ -300,5 +306,6 @@ def dispose(facts: Facts) -> None:
     facts.subscripts.clear()
     facts.blocks.clear()
     facts.func_of_scope.clear()
+    facts.awaited.clear()
     facts.handler_of_node.clear()
     facts.order_of.clear()

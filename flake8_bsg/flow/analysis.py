@@ -7,12 +7,19 @@ questions is part of the answer for self-referential code), before any rule runs
 
 from __future__ import annotations
 
-from typing import Dict, List, NamedTuple, Optional, Set
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Set
 
 import libcst as cst
 
 from flake8_bsg import clients
-from flake8_bsg.codes import ErrorMessage, is_documented, messages_of_group
+from flake8_bsg.codes import (
+    FAMILIES,
+    GROUPS,
+    ErrorMessage,
+    family_of,
+    is_documented,
+    messages_of_group,
+)
 from flake8_bsg.facts.records import (
     CallRec,
     ComparisonSite,
@@ -83,7 +90,9 @@ class ComparedValue(NamedTuple):
     expression's calls can produce (``None``: unknown); ``bound``: a range bound;
     ``substring``: tested with ``in`` against the expression (a message substring);
     ``range_admits``: for a range bound that is a documented code, whether the range admits a
-    producible code.
+    producible code; ``table``: a key of a dispatch table (shared by its lookups);
+    ``members``: the values of the same-file collection the value belongs to, when it is
+    reached through the collection's name.
     """
 
     value: ConstValue
@@ -95,6 +104,8 @@ class ComparedValue(NamedTuple):
     substring: bool = False
     range_admits: Optional[bool] = None
     constructed: bool = False
+    table: bool = False
+    members: FrozenSet[ConstValue] = frozenset()
 
 
 def item_key(item: Item) -> tuple[int, int]:
@@ -127,6 +138,8 @@ class FileAnalysis:
                 self.handler_checks += self._handler_checks(guard, handled)
         self.compared_values: List[ComparedValue] = list(self._compared_values())
         self.response_checks: List[DispatchCheck] = list(self._response_checks())
+        #: Calls of this file's functions that declare the error they let escape (``Raises:``).
+        self.declared_calls: List[BsgCall] = self._declared_calls()
 
     # ---- calls and handlers -----------------------------------------------------------
     @property
@@ -134,7 +147,30 @@ class FileAnalysis:
         return self.calls.bsg_calls
 
     def handler_of(self, call: BsgCall) -> HandlerOf:
-        return self.handling.call_handler.get(id(call.rec))
+        known = self.handling.call_handler
+        if id(call.rec) in known:
+            return known[id(call.rec)]
+        return self.handling.handler_for(call.rec.guards, call.kind)
+
+    def _declared_calls(self) -> List[BsgCall]:
+        """Calls of functions whose docstring declares the error class they let escape: their
+        call sites are BSG calls producing what escapes (as if the docstring were absent)."""
+        out: List[BsgCall] = []
+        for rec, target in self.calls.local_calls:
+            for kind, items in self.handling.escapes.get(id(target), {}).items():
+                if items and self.handling.declares_raises(target, kind):
+                    if kind == clients.API2_ERROR:
+                        names = {i for i in items if isinstance(i, str)}
+                        families = tuple(
+                            g for g in GROUPS if names & {m.name for m in messages_of_group(g)}
+                        )
+                    else:
+                        found = {family_of(i) for i in items if isinstance(i, int) and i}
+                        families = tuple(f for f in FAMILIES if f in found)
+                    out.append(
+                        BsgCall(rec, f"{target.name}()", frozenset(items), kind, families, ())
+                    )
+        return out
 
     def propagated_on_purpose(self, call: BsgCall) -> bool:
         """Whether the function holding ``call`` passes its errors on on purpose."""
@@ -305,6 +341,8 @@ class FileAnalysis:
         for rec in self.facts.calls:
             call = rec.node
             func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in clients.ASSERT_COMPARISONS:
+                out += self._assertion(rec, clients.ASSERT_COMPARISONS[func.attr.value])
             if isinstance(func, cst.Attribute) and func.attr.value == "get" and call.args:
                 out += self._table(func.value, call.args[0].value, Site(call, rec.scope, rec.order))
             out += self._constructed(rec)
@@ -327,7 +365,14 @@ class FileAnalysis:
                     op, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
                 )
                 substring = code_on_right and isinstance(op, (cst.In, cst.NotIn))
-                for value, at, literal in self.operands.values(other, site.scope, site.order):
+                operands = self.operands.values(other, site.scope, site.order)
+                # a name standing for a collection gives several values at one node
+                by_node: Dict[int, Set[ConstValue]] = {}
+                for value, at, _literal in operands:
+                    by_node.setdefault(id(at), set()).add(value)
+                for value, at, literal in operands:
+                    together = by_node[id(at)]
+                    members = frozenset(together) if len(together) > 1 else frozenset()
                     admits = None
                     if (
                         bound
@@ -339,11 +384,40 @@ class FileAnalysis:
                     ):
                         admits = self._range_admits(node, expr, site, calls)
                     out.append(
-                        ComparedValue(value, at, literal, expr, calls, bound, substring, admits)
+                        ComparedValue(
+                            value,
+                            at,
+                            literal,
+                            expr,
+                            calls,
+                            bound,
+                            substring,
+                            admits,
+                            members=members,
+                        )
                     )
                 break
             left = right
         return out
+
+    def _assertion(self, rec: CallRec, membership: bool) -> List[ComparedValue]:
+        """``self.assertEqual(cm.exception.code, 41)``, ``assertIn(code, (26, 89))``: the first
+        two arguments compared as ``==`` (or ``in``) would compare them."""
+        positional = [a.value for a in rec.node.args if a.keyword is None and not a.star]
+        if len(positional) < 2:
+            return []
+        first, second = positional[:2]
+        for expr_node, other, code_second in ((first, second, False), (second, first, True)):
+            expr = self.operands.code_expr(expr_node, rec.scope, rec.order)
+            if expr is None:
+                continue
+            calls = self.producible(expr)
+            substring = membership and code_second
+            return [
+                ComparedValue(value, at, literal, expr, calls, substring=substring)
+                for value, at, literal in self.operands.values(other, rec.scope, rec.order)
+            ]
+        return []
 
     def _range_admits(
         self, node: cst.Comparison, expr: CodeExpr, site: Site, calls: Set[Item]
@@ -424,7 +498,7 @@ class FileAnalysis:
         for element in table.node.elements:
             if isinstance(element, cst.DictElement):
                 for value, at, literal in self.operands.values(element.key, site.scope, site.order):
-                    out.append(ComparedValue(value, at, literal, expr, calls))
+                    out.append(ComparedValue(value, at, literal, expr, calls, table=True))
         return out
 
     def _constructed(self, rec: CallRec) -> List[ComparedValue]:

@@ -7,13 +7,14 @@ items (codes, messages, the HTTP-errors item) it can produce and the error class
 
 from __future__ import annotations
 
-from typing import FrozenSet, List, Optional, Tuple
+from typing import FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
 from flake8_bsg import clients
 from flake8_bsg.codes import COMMON, FAMILIES, messages_of_group
 from flake8_bsg.facts.records import CallRec, ClassInfo, Facts, FuncInfo, TryRec
+from flake8_bsg.facts.walk import children
 from flake8_bsg.flow.coverage import Item
 from flake8_bsg.flow.resolve import Resolver
 from flake8_bsg.flow.values import (
@@ -69,19 +70,29 @@ class CallFinder:
         self.local_calls: List[Tuple[CallRec, FuncInfo]] = []
 
     def find(self) -> None:
+        awaited: Optional[Set[int]] = None
         for rec in self.facts.calls:
             func = self.r.resolve(rec.node.func, rec.scope, rec.order)
             call = self.bsg_call(rec, func)
             if call is not None:
                 self.bsg_calls.append(call)
                 continue
+            targets = []
             target = self.local_target(func)
             if target is not None:
-                self.local_calls.append((rec, target))
+                targets = [target]
             elif func is None and isinstance(rec.node.func, cst.Name):
                 # a helper defined more than once (in the branches of an `if`): any of them
-                for info in self.r.def_targets(rec.node.func.value, rec.scope):
-                    self.local_calls.append((rec, info))
+                targets = self.r.def_targets(rec.node.func.value, rec.scope)
+            for info in targets:
+                if info.is_async:
+                    # calling a coroutine function runs nothing: it runs where it is awaited
+                    # (directly or through gather/wait_for); create_task() only references it
+                    if awaited is None:
+                        awaited = self.awaited_calls()
+                    if id(rec.node) not in awaited:
+                        continue
+                self.local_calls.append((rec, info))
         # a broad clause binds a code expression when its try guards a BSG call
         for call in self.bsg_calls:
             for guard in reversed(call.rec.guards):
@@ -89,6 +100,28 @@ class CallFinder:
                     continue
                 for handler in guard.handlers:
                     self.r.guarded_by_handler.setdefault(id(handler), set()).add(call.kind)
+
+    def awaited_calls(self) -> Set[int]:
+        """The calls whose coroutine is awaited: ``await f()``, and the calls inside the
+        arguments of an awaited ``asyncio.gather``/``wait_for``/``shield``."""
+        out: Set[int] = set()
+        records = {id(rec.node): rec for rec in self.facts.calls}
+        for node in self.facts.awaited.values():
+            out.add(id(node))
+            rec = records.get(id(node))
+            if rec is None:
+                continue
+            func = self.r.resolve(node.func, rec.scope, rec.order)
+            if isinstance(func, Sym) and func.qualname in clients.AWAIT_ALL:
+                todo: List[cst.CSTNode] = [arg.value for arg in node.args]
+                while todo:
+                    item = todo.pop()
+                    if isinstance(item, (cst.Lambda, cst.FunctionDef)):
+                        continue
+                    if isinstance(item, cst.Call):
+                        out.add(id(item))
+                    todo.extend(children(item))
+        return out
 
     def local_target(self, func: Value) -> Optional[FuncInfo]:
         if isinstance(func, LocalFunc):
@@ -146,6 +179,19 @@ class CallFinder:
             and len(rec.node.args) >= 2
         ):
             return self.handed_off(rec, rec.node.args[1].value)
+        wrapped = self.sync_to_async_target(rec)
+        if wrapped is not None:
+            return self.handed_off(rec, wrapped)
+        return None
+
+    def sync_to_async_target(self, rec: CallRec) -> Optional[cst.BaseExpression]:
+        """``f`` of ``sync_to_async(f)(...)``: the wrapped function runs at that call."""
+        inner = rec.node.func
+        if not isinstance(inner, cst.Call) or not inner.args or inner.args[0].keyword:
+            return None
+        wrapper = self.r.resolve(inner.func, rec.scope, rec.order)
+        if isinstance(wrapper, Sym) and wrapper.qualname in clients.SYNC_TO_ASYNC:
+            return inner.args[0].value
         return None
 
     def handed_off(self, rec: CallRec, arg: cst.BaseExpression) -> Optional[BsgCall]:

@@ -306,8 +306,36 @@ class Dispatch:
                 found |= messages_containing(value)
         return found
 
+    def is_neutral(self, node: cst.BaseExpression) -> bool:
+        """A test that holds whenever the parsed body carries a code: ``"error" in data``,
+        ``isinstance(data, dict)``, ``data`` (the body's truthiness)."""
+        resolver = self.operands.resolver
+
+        def is_body(expr: cst.BaseExpression) -> bool:
+            value = resolver.resolve(expr, self.scope, self._order(expr))
+            return isinstance(value, Json)
+
+        if (
+            isinstance(node, cst.Comparison)
+            and len(node.comparisons) == 1
+            and isinstance(node.comparisons[0].operator, cst.In)
+            and isinstance(node.left, cst.SimpleString)
+        ):
+            return is_body(node.comparisons[0].comparator)
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Name)
+            and node.func.value == "isinstance"
+            and len(node.args) == 2
+        ):
+            return is_body(node.args[0].value)
+        if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
+            return not self.is_code(node) and is_body(node)
+        return False
+
     def condition(self, node: cst.BaseExpression) -> Tuple[Cover, Set[Item]]:
-        """(covered set | UNKNOWN | NOT_CODE, named set) of a branch condition."""
+        """(covered set | UNKNOWN | NOT_CODE, named set) of a branch condition. In an ``and``,
+        tests that hold whenever the body carries a code (:meth:`is_neutral`) are left out."""
         if isinstance(node, cst.BooleanOperation):
             operands: List[cst.BaseExpression] = []
             todo = [node.right, node.left]
@@ -322,6 +350,10 @@ class Dispatch:
                     todo += [item.right, item.left]
                 else:
                     operands.append(item)
+            if isinstance(node.operator, cst.And):
+                operands = [o for o in operands if not self.is_neutral(o)]
+                if not operands:
+                    return NOT_CODE, set()
             results = [self.condition(o) for o in operands]
             if isinstance(node.operator, cst.And):
                 if any(c is NOT_CODE for c, _ in results):
@@ -375,6 +407,9 @@ class Dispatch:
             operands = [node.left, node.right]
             if isinstance(node.operator, cst.Or):
                 return any(self.is_complement(o) for o in operands)
+            operands = [o for o in operands if not self.is_neutral(o)]
+            if not operands:
+                return False
             covers = [self.condition(o)[0] for o in operands]
             if any(c is NOT_CODE for c in covers):
                 return False  # an operand that does not test the code makes the `and` cover nothing
@@ -456,6 +491,12 @@ class Dispatch:
             if isinstance(op, cst.In):
                 return values & self.universe, values & self.universe
             return set(self.universe) - values, set()
+        if isinstance(other, cst.Name) and other.value == "None":
+            # every code is not None; none is None
+            if isinstance(op, (cst.IsNot, cst.NotEqual)):
+                return set(self.universe), set()
+            if isinstance(op, (cst.Is, cst.Equal)):
+                return set(), set()
         values = self.values(other)
         if values is None:
             return UNKNOWN, set()

@@ -16,6 +16,7 @@ import libcst as cst
 
 from flake8_bsg import clients
 from flake8_bsg.facts.records import (
+    BindingKind,
     CallRec,
     Facts,
     FuncInfo,
@@ -39,7 +40,7 @@ from flake8_bsg.flow.coverage import (
 )
 from flake8_bsg.flow.operands import Operands
 from flake8_bsg.flow.resolve import Resolver
-from flake8_bsg.flow.values import CodeExpr, Domain, Value
+from flake8_bsg.flow.values import CodeExpr, Domain, LocalClass, Value
 
 HTTP = clients.HTTP_ERRORS
 
@@ -342,6 +343,8 @@ class Handling:
                     classes = self.r.clause_classes(arg.value, func.outer, 0) or []
                     if self.r.catches(classes, kind):
                         return True
+                if arg.keyword.value == "base" and self.base_retries(arg.value, func, kind):
+                    return True
                 if arg.keyword.value == "retry":
                     for call in _retry_predicates(arg.value):
                         named: List[Value] = []
@@ -349,6 +352,19 @@ class Handling:
                             named += self.r.clause_classes(inner.value, func.outer, 0) or []
                         if self.r.catches(named, kind):
                             return True
+        return False
+
+    def base_retries(self, expr: cst.BaseExpression, func: FuncInfo, kind: str) -> bool:
+        """A Celery task ``base=`` class of this file whose ``autoretry_for`` names ``kind``."""
+        base = self.r.resolve(expr, func.outer, 0)
+        if not isinstance(base, LocalClass):
+            return False
+        for binding in base.info.inner.bindings.get("autoretry_for", []):
+            value = binding.value
+            if binding.kind is BindingKind.ASSIGN and isinstance(value, cst.BaseExpression):
+                classes = self.r.clause_classes(value, base.info.inner, binding.order) or []
+                if self.r.catches(classes, kind):
+                    return True
         return False
 
     def suppresses(self, guard: WithRec) -> bool:

@@ -47,6 +47,8 @@ class Operands:
         self.resolver = resolver
 
     def code_expr(self, node: cst.CSTNode, scope: Scope, order: int) -> Optional[CodeExpr]:
+        if isinstance(node, cst.NamedExpr):  # `(code := exc.code) == 21`
+            node = node.value
         if not isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
             return None
         value = self.resolver.resolve(node, scope, order)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def check(analysis: FileAnalysis) -> Iterator[Violation]:
     if analysis.is_test_file:
         return
-    for call in analysis.bsg_calls:
+    for call in analysis.bsg_calls + analysis.declared_calls:
         if analysis.handler_of(call) is None and not analysis.propagated_on_purpose(call):
             key = f"{call.name}:{call.kind}"
             yield RULE.violation(call.rec.node, "unhandled", key, **_fields(call))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from flake8_bsg.codes import RESERVED_CODES, is_documented
+from flake8_bsg.codes import RESERVED_CODES, is_documented, lookup_message
 from flake8_bsg.rules.base import Rule, Violation, suggestion_for
 from flake8_bsg.rules.values import Magic, describe_expr, http_domain, value_key, verdicts
 
@@ -26,8 +26,6 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
             continue
         key = value_key(compared)
         if verdict.magic is Magic.MESSAGE:
-            name = suggestion_for(compared.value)
-            hint = f"use {name}" if name is not None else "use a named constant"
             yield RULE.violation(
                 compared.node,
                 "magic",
@@ -35,7 +33,7 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
                 what="BSG message",
                 value=repr(compared.value),
                 expr=describe_expr(expr),
-                hint=hint,
+                hint=_message_advice(compared.value),
             )
             continue
         status = _is_status_domain(compared)
@@ -48,6 +46,20 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
             expr=describe_expr(expr),
             hint=_advice(compared, status),
         )
+
+
+def _message_advice(value: object) -> str:
+    """The member to use, only when it equals the literal: an alias or another spelling of a
+    documented message is recognised, but the member does not compare equal to it."""
+    member = lookup_message(value) if isinstance(value, str) else None
+    if member is None:
+        return "use a named constant"
+    if member.value == value:
+        return f"use ErrorMessage.{member.name}"
+    return (
+        f"use a named constant (ErrorMessage.{member.name} is this message in another wording "
+        "and does not compare equal to it)"
+    )
 
 
 def _is_status_domain(compared: ComparedValue) -> bool:

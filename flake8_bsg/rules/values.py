@@ -8,7 +8,7 @@ into one category, decided in this priority: reserved (BSG301), not in the expre
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Container, FrozenSet, NamedTuple, Optional, Tuple, cast
+from typing import TYPE_CHECKING, Container, Dict, FrozenSet, NamedTuple, Optional, Tuple, cast
 
 from flake8_bsg.clients import UNCATALOGUED
 from flake8_bsg.codes import (
@@ -22,7 +22,7 @@ from flake8_bsg.codes import (
 
 if TYPE_CHECKING:
     from flake8_bsg.flow.analysis import ComparedValue, FileAnalysis
-    from flake8_bsg.flow.values import CodeExpr
+    from flake8_bsg.flow.values import CodeExpr, ConstValue
     from flake8_bsg.options import Config
 
 
@@ -168,13 +168,40 @@ def verdict(compared: ComparedValue, config: Config) -> Verdict:
     return Verdict(compared, _magic(compared, config), _code_category(compared))
 
 
+_IMPOSSIBLE = (Category.IMPOSSIBLE_CODE, Category.IMPOSSIBLE_MESSAGE)
+
+
+def _shared_possible(found: Tuple[Verdict, ...]) -> Tuple[Verdict, ...]:
+    """Shared values are impossible only where nothing could use them: a table key only when
+    no lookup of the table can produce it, a member of a named collection only when no member
+    can come from the calls (as for a range)."""
+    used: Dict[Tuple[int, ConstValue], bool] = {}
+    for item in found:
+        compared = item.compared
+        if compared.table:
+            key = (id(compared.node), compared.value)
+            used[key] = used.get(key, False) or item.category not in _IMPOSSIBLE
+    out = []
+    for item in found:
+        compared = item.compared
+        if item.category in _IMPOSSIBLE:
+            calls = compared.producible
+            if compared.table and used[(id(compared.node), compared.value)]:
+                item = item._replace(category=Category.FINE)
+            elif compared.members and calls is not None:
+                if any(member in calls for member in compared.members if member is not None):
+                    item = item._replace(category=Category.FINE)
+        out.append(item)
+    return tuple(out)
+
+
 def verdicts(analysis: FileAnalysis) -> Tuple[Verdict, ...]:
     """The verdict of every compared value of the file, in the order the values were found
     (computed once per file, whichever value rule asks first)."""
     cached = analysis.memo.get("verdicts")
     if cached is None:
-        cached = analysis.memo["verdicts"] = tuple(
-            verdict(compared, analysis.config) for compared in analysis.compared_values
+        cached = analysis.memo["verdicts"] = _shared_possible(
+            tuple(verdict(compared, analysis.config) for compared in analysis.compared_values)
         )
     return cast(Tuple[Verdict, ...], cached)
 

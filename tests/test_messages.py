@@ -1,0 +1,43 @@
+"""Message texts the fixture annotations (codes only) do not pin."""
+
+from __future__ import annotations
+
+from flake8_bsg.engine import check_source
+from flake8_bsg.options import Config
+
+CONTACT_CREATE = (
+    "import json\n"
+    "from bsg_api import ApiException, ContactApi\n"
+    "contacts = ContactApi()\n"
+    "def create(payload):\n"
+    "    try:\n"
+    "        return contacts.contact_create(payload)\n"
+    "    except ApiException as exc:\n"
+    "        if json.loads(exc.body)['message'] == {text!r}:\n"
+    "            return None\n"
+    "        raise\n"
+)
+
+
+def magic_message(text: str) -> str:
+    results = check_source(CONTACT_CREATE.format(text=text), "views.py", Config())
+    found = [message for _line, _col, message in results if message.startswith("BSG201")]
+    assert len(found) == 1, results
+    return found[0]
+
+
+def test_an_exact_message_suggests_its_member() -> None:
+    assert magic_message("Contact not found").endswith("; use ErrorMessage.CONTACT_NOT_FOUND")
+
+
+def test_an_alias_wording_does_not_suggest_a_member_it_does_not_equal() -> None:
+    message = magic_message("Phone number is already exist in contact book")
+    assert message.endswith(
+        "; use a named constant (ErrorMessage.PHONE_ALREADY_IN_CONTACT_BOOK is this message in "
+        "another wording and does not compare equal to it)"
+    ), message
+
+
+def test_another_spelling_does_not_suggest_the_member() -> None:
+    message = magic_message("contact NOT found")
+    assert "ErrorMessage.CONTACT_NOT_FOUND is this message in another wording" in message

@@ -41,3 +41,26 @@ def test_an_alias_wording_does_not_suggest_a_member_it_does_not_equal() -> None:
 def test_another_spelling_does_not_suggest_the_member() -> None:
     message = magic_message("contact NOT found")
     assert "ErrorMessage.CONTACT_NOT_FOUND is this message in another wording" in message
+
+
+def test_unknown_code_suggests_the_nearest_codes_the_calls_can_produce() -> None:
+    source = (
+        "from bsg_restapi import APIError, SMSAPI\n"
+        "sms = SMSAPI(config={})\n"
+        "def send():\n"
+        "    try:\n"
+        "        sms.send({})\n"
+        "    except APIError as e:\n"
+        "        if e.code == 42:\n"
+        "            return\n"
+        "        raise\n"
+        "def anywhere(e: APIError):\n"
+        "    return e.code == 42\n"
+    )
+    found = [m for _l, _c, m in check_source(source, "a.py", Config()) if m.startswith("BSG202")]
+    assert found == [
+        "BSG202 42 is not a documented BSG error code; did you mean 36 SMS_WRONG_TWO_WAY_SENDER "
+        "or 35 SMS_TWO_WAY_NOT_ACTIVE?",
+        "BSG202 42 is not a documented BSG error code; did you mean 41 VIBER_INVALID_PHONE_NUMBER "
+        "or 43 VIBER_DUPLICATE_ID?",
+    ]

@@ -365,7 +365,17 @@ class FileAnalysis:
                     op, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
                 )
                 substring = code_on_right and isinstance(op, (cst.In, cst.NotIn))
-                operands = self.operands.values(other, site.scope, site.order)
+                bounds = None
+                if isinstance(op, (cst.In, cst.NotIn)) and not code_on_right:
+                    bounds = self.operands.range_bounds(other, site.scope, site.order)
+                if bounds is not None:
+                    # `code in range(a, b)`: its bounds are a range's bounds
+                    bound = True
+                operands = (
+                    bounds
+                    if bounds is not None
+                    else self.operands.values(other, site.scope, site.order)
+                )
                 # a name standing for a collection gives several values at one node
                 by_node: Dict[int, Set[ConstValue]] = {}
                 for value, at, _literal in operands:

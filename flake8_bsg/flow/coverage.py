@@ -485,7 +485,14 @@ class Dispatch:
                 if isinstance(op, cst.In):
                     return matched & self.universe, matched & self.universe
                 return set(self.universe) - matched, set()
-            values = self.values(other)
+            ends = self.operands.range_bounds(other, self.scope, self._order(other))
+            if ends is not None and self.domain is Kind.CODES:
+                numbers = [value for value, _at, _literal in ends]
+                start, stop = (0, numbers[0]) if len(numbers) == 1 else (numbers[0], numbers[1])
+                assert isinstance(start, int) and isinstance(stop, int)
+                values: Optional[Set[Item]] = set(range(start, stop))
+            else:
+                values = self.values(other)
             if values is None:
                 return UNKNOWN, set()
             if isinstance(op, cst.In):

@@ -8,7 +8,7 @@ import libcst as cst
 
 from flake8_bsg.facts.records import Scope
 from flake8_bsg.flow.resolve import Resolver
-from flake8_bsg.flow.values import CodeExpr, Const, ConstValue
+from flake8_bsg.flow.values import Builtin, CodeExpr, Const, ConstValue
 
 
 class _NotLiteral:
@@ -53,6 +53,22 @@ class Operands:
             return None
         value = self.resolver.resolve(node, scope, order)
         return value if isinstance(value, CodeExpr) else None
+
+    def range_bounds(self, node: cst.CSTNode, scope: Scope, order: int) -> Optional[List[Operand]]:
+        """The bounds of ``range(a, b)`` (or ``range(b)``) with constant ints, else ``None``."""
+        if not isinstance(node, cst.Call) or not 1 <= len(node.args) <= 2:
+            return None
+        if any(arg.keyword is not None or arg.star for arg in node.args):
+            return None
+        if self.resolver.resolve(node.func, scope, order) != Builtin("range"):
+            return None
+        bounds: List[Operand] = []
+        for arg in node.args:
+            found = self.values(arg.value, scope, order)
+            if len(found) != 1 or not isinstance(found[0][0], int):
+                return None
+            bounds.append(found[0])
+        return bounds
 
     def values(self, node: cst.CSTNode, scope: Scope, order: int) -> List[Operand]:
         """The constant values an operand stands for, each with where to report it."""

@@ -314,11 +314,17 @@ class Resolver:
                     )
             return Const("".join(parts))
         if isinstance(node, cst.BinaryOperation) and isinstance(
-            node.operator, (cst.Add, cst.BitOr)
+            node.operator, (cst.Add, cst.BitOr, cst.Subtract)
         ):
             left = self.resolve(node.left, scope, order)
             right = self.resolve(node.right, scope, order)
             if isinstance(left, Const) and isinstance(right, Const):
+                ints = [v for v in (left.value, right.value) if type(v) is int]
+                if len(ints) == 2 and not isinstance(node.operator, cst.BitOr):
+                    # `LAST_SMS_CODE + 1`
+                    if isinstance(node.operator, cst.Add):
+                        return Const(ints[0] + ints[1])
+                    return Const(ints[0] - ints[1])
                 if isinstance(left.value, tuple) and isinstance(right.value, tuple):
                     return Const(left.value + right.value)
                 if (

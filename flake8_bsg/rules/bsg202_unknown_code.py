@@ -25,7 +25,9 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
         key = value_key(compared)
         if verdict.category is Category.UNKNOWN_CODE:
             assert isinstance(value, int)
-            hint = " or ".join(label(int(m)) for m in nearest_codes(value))
+            # the nearest codes the guarded calls can produce, when they are known
+            calls = [c for c in compared.producible or () if isinstance(c, int)]
+            hint = " or ".join(label(int(m)) for m in nearest_codes(value, calls or None))
             yield RULE.violation(compared.node, "unknown_code", key, value=value, hint=hint)
         elif verdict.category is Category.STATUS_AS_ERROR:
             yield RULE.violation(compared.node, "status_as_error", key, value=value)
@@ -33,8 +35,8 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
             yield RULE.violation(compared.node, "not_a_status", key, value=value)
         elif verdict.category is Category.UNKNOWN_MESSAGE:
             assert isinstance(value, str)
-            near = close_messages(value)
-            hint = f"; did you mean {' or '.join(repr(m.value) for m in near)}?" if near else ""
+            close = close_messages(value)
+            hint = f"; did you mean {' or '.join(repr(m.value) for m in close)}?" if close else ""
             yield RULE.violation(compared.node, "unknown_message", key, value=value, hint=hint)
 
 

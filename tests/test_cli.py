@@ -111,3 +111,20 @@ def test_console_script_is_installed() -> None:
     assert script is not None
     proc = subprocess.run([script, "explain", "BSG301"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("BSG301 reserved-code")
+
+
+def test_a_closed_pipe_ends_check_quietly() -> None:
+    """`flake8-bsg check . | head -1`: the reader goes away after one line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flake8_bsg", "check", "fixtures"],
+        cwd=FIXTURES.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    errors = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert first.startswith(b"fixtures/")
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors

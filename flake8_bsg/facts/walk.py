@@ -402,14 +402,15 @@ class _Walker:
             return False
         if node.relative:
             package = self.facts.package
-            if package is None:
-                return False
             parts = package.split(".") if package else []
             up = len(node.relative) - 1
-            if up > len(parts):
-                return False
-            parts = parts[: len(parts) - up] if up else parts
-            base = ".".join(p for p in parts + ([base] if base else []) if p)
+            if package is None or up > len(parts):
+                # the package is unknown (stdin, a folder without __init__.py): keep the
+                # relative name, so that names known by their last part still resolve
+                base = "." * len(node.relative) + base
+            else:
+                parts = parts[: len(parts) - up] if up else parts
+                base = ".".join(p for p in parts + ([base] if base else []) if p)
         if isinstance(node.names, cst.ImportStar):
             # the names a BSG package exports (the only star imports whose names matter here)
             for name in STAR_EXPORTS.get(base, ()):

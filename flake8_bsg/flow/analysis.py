@@ -53,6 +53,7 @@ from flake8_bsg.flow.values import (
     ConstValue,
     Domain,
     ErrorObj,
+    Json,
     ResponseOrigin,
     Sym,
     Table,
@@ -449,13 +450,41 @@ class FileAnalysis:
         node = site.node
         expr = self.operands.code_expr(node.subject, site.scope, site.order)
         if expr is None:
-            return self._class_patterns(site)
+            return self._class_patterns(site) + self._mapping_patterns(site)
         calls = self.producible(expr)
         out: List[ComparedValue] = []
         for case in node.cases:
             for value_node in pattern_values(case.pattern):
                 for value, at, literal in self.operands.values(value_node, site.scope, site.order):
                     out.append(ComparedValue(value, at, literal, expr, calls))
+        return out
+
+    def _mapping_patterns(self, site: MatchSite) -> List[ComparedValue]:
+        """``match data: case {"error": 89}:``: a key of a parsed BSG body matched against
+        values."""
+        subject = self.resolver.resolve(site.node.subject, site.scope, site.order)
+        if not isinstance(subject, Json):
+            return []
+        out: List[ComparedValue] = []
+        for case in site.node.cases:
+            todo: List[cst.MatchPattern] = [case.pattern]
+            while todo:
+                pattern = todo.pop()
+                if isinstance(pattern, cst.MatchOr):
+                    todo.extend(element.pattern for element in pattern.patterns)
+                elif isinstance(pattern, cst.MatchAs) and pattern.pattern is not None:
+                    todo.append(pattern.pattern)
+                elif isinstance(pattern, cst.MatchMapping):
+                    for element in pattern.elements:
+                        item = self.resolver.item(subject, element.key, site.scope, site.order)
+                        if not isinstance(item, CodeExpr):
+                            continue
+                        calls = self.producible(item)
+                        for value_node in pattern_values(element.pattern):
+                            for value, at, literal in self.operands.values(
+                                value_node, site.scope, site.order
+                            ):
+                                out.append(ComparedValue(value, at, literal, item, calls))
         return out
 
     def _class_patterns(self, site: MatchSite) -> List[ComparedValue]:

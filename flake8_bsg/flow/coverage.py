@@ -23,7 +23,7 @@ from flake8_bsg.codes import (
 from flake8_bsg.facts.records import Facts, Scope, block_statements
 from flake8_bsg.facts.walk import children
 from flake8_bsg.flow.operands import Operands
-from flake8_bsg.flow.values import CodeExpr, Json, Table
+from flake8_bsg.flow.values import Builtin, CodeExpr, Json, Table
 
 #: A code, a message (by member name), or the item standing for all HTTP errors.
 Item = Union[int, str]
@@ -280,6 +280,15 @@ class Dispatch:
             return UNKNOWN if values is None else values
         if isinstance(pattern, cst.MatchSingleton):
             return set()
+        if (
+            isinstance(pattern, cst.MatchClass)
+            and not pattern.patterns
+            and not pattern.kwds
+            and self.domain is Kind.CODES
+            and self.operands.resolver.resolve(pattern.cls, self.scope, self.default_order)
+            == Builtin("int")
+        ):
+            return None  # `case int():` takes every code
         return set()
 
     def values(self, node: cst.CSTNode) -> Optional[Set[Item]]:

@@ -437,7 +437,8 @@ class Resolver:
                 return (
                     inner if isinstance(inner, Const) and isinstance(inner.value, tuple) else None
                 )
-            if func.name == "super" and not node.args:
+            if func.name == "super" and (not node.args or len(node.args) == 2):
+                # `super()` or `super(Cls, self)` in a method of a client subclass
                 method = self.facts.func_of_scope.get(id(scope))
                 if method is not None and method.cls is not None:
                     for base in self.class_bases(method.cls):

@@ -11,18 +11,28 @@ code), and never on a line whose ``# noqa`` covers the rule.
 from __future__ import annotations
 
 import difflib
+import http
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import cast
 
 import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, GatherImportsVisitor, ImportItem
+from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from flake8_bsg import checks, model
 from flake8_bsg.codes import ErrorMessage, lookup_message, member_of
-from flake8_bsg.engine import noqa_covers, package_of, run_deep, split_lines, strip_form_feeds
+from flake8_bsg.engine import find_diagnostics, noqa_covers, run_deep, split_lines, strip_form_feeds
 from flake8_bsg.options import Config
 from flake8_bsg.positions import node_positions
 
 FIXABLE = ("BSG201", "BSG204")
+CATALOGUE = "flake8_bsg.codes"
+
+#: (node, code, message), as ``engine.find_diagnostics`` reports them
+Diagnostic = tuple[cst.CSTNode, str, str]
 
 
 @dataclass
@@ -32,65 +42,93 @@ class FileFix:
     source: str
     fixed: str
     #: (line, col, old, new) and (line, col, why), positions in the fixed text
-    replaced: List[Tuple[int, int, str, str]] = field(default_factory=list)
-    left: List[Tuple[int, int, str]] = field(default_factory=list)
+    replaced: list[tuple[int, int, str, str]] = field(default_factory=list)
+    left: list[tuple[int, int, str]] = field(default_factory=list)
     #: the same literals left alone, positions in the text as it was read
-    left_in_source: List[Tuple[int, int, str]] = field(default_factory=list)
-    error: Optional[str] = None
+    left_in_source: list[tuple[int, int, str]] = field(default_factory=list)
+    error: str | None = None
 
     @property
     def changed(self) -> bool:
         return self.fixed != self.source
 
 
-def _eligible_literals(facts: model.Facts) -> Set[int]:
-    """Literals standing where a constant can replace them without changing behaviour."""
-    ids: Set[int] = set()
-    for site in facts.comparisons:
-        node: cst.Comparison = site.node
+# ---- where a constant can stand ---------------------------------------------------------------
+
+_EQUALITY = m.ComparisonTarget(operator=m.Equal() | m.NotEqual())
+_ITEMS = m.SaveMatchedNode(m.DoNotCare(), "items")
+#: ``in`` / ``not in`` a collection written out: each item is compared for equality
+_MEMBERSHIP = m.ComparisonTarget(
+    operator=m.In() | m.NotIn(),
+    comparator=m.Tuple(elements=_ITEMS) | m.List(elements=_ITEMS) | m.Set(elements=_ITEMS),
+)
+#: what a ``case`` value can stand in: alternatives (``case 21 | 22``) and ``as`` around one
+_CASE_VALUE_HOLDERS = m.MatchOr() | m.MatchOrElement() | m.MatchAs()
+
+
+class _FileFacts(cst.CSTVisitor):
+    """One walk: the literals a constant can replace without changing behaviour, and the names
+    ``case`` patterns capture (which LibCST's scope analysis does not record)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.eligible: set[int] = set()
+        self.captured: set[str] = set()
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
         left = node.left
         for target in node.comparisons:
-            op = target.operator
-            right = target.comparator
-            if isinstance(op, (cst.Equal, cst.NotEqual)):
-                ids.update((id(left), id(right)))
-            elif isinstance(op, (cst.In, cst.NotIn)) and isinstance(
-                right, (cst.Tuple, cst.List, cst.Set)
-            ):
-                ids.update(id(element.value) for element in right.elements)
-            left = right
-    for site in facts.matches:
-        for case in site.node.cases:
-            todo = [case.pattern]
-            while todo:
-                pattern = todo.pop()
-                if isinstance(pattern, cst.MatchValue):
-                    ids.add(id(pattern.value))
-                elif isinstance(pattern, cst.MatchOr):
-                    todo.extend(element.pattern for element in pattern.patterns)
-                elif isinstance(pattern, cst.MatchAs) and pattern.pattern is not None:
-                    todo.append(pattern.pattern)
-    return ids
+            if m.matches(target, _EQUALITY):
+                self.eligible.update((id(left), id(target.comparator)))
+            else:
+                items = m.extract(target, _MEMBERSHIP)
+                if items is not None:
+                    elements = cast("Sequence[cst.BaseElement]", items["items"])
+                    self.eligible.update(id(element.value) for element in elements)
+            left = target.comparator
+
+    def visit_MatchCase(self, node: cst.MatchCase) -> None:
+        values = _CaseValues()
+        node.pattern.visit(values)
+        self.eligible |= values.found
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        self.eligible.add(id(node.key))  # a table key
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.captured.add(node.name.value)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self.captured.add(node.name.value)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self.captured.add(node.rest.value)
 
 
-def _table_keys(module: cst.Module) -> Set[int]:
-    keys: Set[int] = set()
-    todo: List[cst.CSTNode] = [module]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, cst.Dict):
-            keys.update(id(e.key) for e in node.elements if isinstance(e, cst.DictElement))
-        todo.extend(model.children(node))
-    return keys
+class _CaseValues(cst.CSTVisitor):
+    """The values a ``case`` pattern compares with: not those inside a class, sequence or
+    mapping pattern (``case APIError(code=21)``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[int] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        super().on_visit(node)
+        return m.matches(node, _CASE_VALUE_HOLDERS)
+
+    def visit_MatchValue(self, node: cst.MatchValue) -> None:
+        self.found.add(id(node.value))
 
 
-def _constant_for(node: cst.CSTNode, code: str) -> Optional[Tuple[str, str]]:
+def _constant_for(node: cst.CSTNode, code: str) -> tuple[str, str] | None:
     """(kind, member name) of the constant exactly equal to a literal, if one exists."""
     if isinstance(node, cst.Integer):
         value = int(node.evaluated_value)
         if code == "BSG204":
-            import http
-
             try:
                 return "HTTPStatus", http.HTTPStatus(value).name
             except ValueError:
@@ -104,114 +142,110 @@ def _constant_for(node: cst.CSTNode, code: str) -> Optional[Tuple[str, str]]:
             return None
         if not isinstance(text, str):
             return None
-        member = lookup_message(text)
-        if member is not None and member.value == text:
-            return "ErrorMessage", member.name
+        message = lookup_message(text)
+        if message is not None and message.value == text:
+            return "ErrorMessage", message.name
     return None
 
 
-class _Names:
-    """How the file can name ``ErrorCode``, ``ErrorMessage`` and ``HTTPStatus``; imports to add."""
+# ---- how the file names the constants ---------------------------------------------------------
 
-    def __init__(self, module: cst.Module, codes_module: str, facts: model.Facts) -> None:
+#: GatherImportsVisitor resolves a relative import against the package it is given and drops
+#: the ones it cannot resolve. Our rule reads a relative import's module as written
+#: (``from .bsg_codes import ErrorCode`` is a team's copy wherever the file is; a namespace
+#: package has no ``__init__.py`` to find its name by), so it gets a placeholder package deep
+#: enough for any relative import, and the placeholder is cut off again.
+_HERE = "__flake8_bsg_here__"
+_PLACEHOLDER_PACKAGE = ".".join([_HERE] * 64)
+
+
+def _as_written(module: str) -> tuple[str, bool]:
+    """An import's module without the placeholder package, and whether the import is relative."""
+    parts = module.split(".")
+    written = list(itertools.dropwhile(lambda part: part == _HERE, parts))
+    return ".".join(written), len(written) < len(parts)
+
+
+def _parent_and_name(dotted: str) -> tuple[str, str]:
+    parent, _, name = dotted.rpartition(".")
+    return parent, name
+
+
+def _existing_names(module: cst.Module, codes_module: str) -> dict[str, str]:
+    """How the file's module-level imports already name ``ErrorCode``, ``ErrorMessage`` and
+    ``HTTPStatus``: from the catalogue, the chosen module, or the team's own copy (a module
+    whose path names bsg)."""
+    gatherer = GatherImportsVisitor(CodemodContext(full_package_name=_PLACEHOLDER_PACKAGE))
+    # only imports that name something in the whole module: not in a function, class, if or try
+    for statement in module.body:
+        if m.matches(statement, m.SimpleStatementLine()):
+            statement.visit(gatherer)
+    # `from flake8_bsg import codes`: the module itself, its constants as attributes
+    own_modules = {_parent_and_name(CATALOGUE), _parent_and_name(codes_module)}
+    existing: dict[str, str] = {}
+    # in the order the names are first bound; a name imported twice is its last import
+    for local, item in gatherer.symbol_mapping.items():
+        source, relative = _as_written(item.module_name)
+        name = item.obj_name
+        if name is None:  # import M / import M as local
+            if item.alias is not None and source in (codes_module, CATALOGUE):
+                existing.setdefault("ErrorCode", f"{local}.ErrorCode")
+                existing.setdefault("ErrorMessage", f"{local}.ErrorMessage")
+            if source == "http":
+                existing.setdefault("HTTPStatus", f"{local}.HTTPStatus")
+            continue
+        catalogue = source in (codes_module, CATALOGUE) or "bsg" in source.lower()
+        if name in ("ErrorCode", "ErrorMessage") and catalogue and local not in existing.values():
+            existing.setdefault(name, local)
+        if (source, name) in own_modules and not relative:
+            existing.setdefault("ErrorCode", f"{local}.ErrorCode")
+            existing.setdefault("ErrorMessage", f"{local}.ErrorMessage")
+        if name == "HTTPStatus" and source == "http":
+            existing.setdefault(name, local)
+    return existing
+
+
+def _bound_names(wrapper: MetadataWrapper, captured: set[str]) -> set[str]:
+    """Every name the file binds, in any scope: a new module-level import of one of them would
+    be rebound at module level, or shadowed in the function, class or comprehension."""
+    scopes = {scope for scope in wrapper.resolve(ScopeProvider).values() if scope is not None}
+    return {assignment.name for scope in scopes for assignment in scope.assignments} | captured
+
+
+class _Names:
+    """How the fixed file names each constant, and the imports to add for it."""
+
+    def __init__(self, codes_module: str, existing: dict[str, str], bound: set[str]) -> None:
         self.codes_module = codes_module
-        self.existing: Dict[str, str] = {}
-        self.needed: Dict[str, str] = {}
-        # a name bound in any function or class would shadow a module-level import there
-        self.bound: Set[str] = {name for f in facts.functions for name in f.inner.bindings}
-        self.bound |= {name for c in facts.classes for name in c.inner.bindings}
-        codes_parent, _, codes_last = codes_module.rpartition(".")
-        for statement in module.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                for name in _defined_names(statement):
-                    self.bound.add(name)
-                continue
-            for small in statement.body:
-                if isinstance(small, cst.ImportFrom) and not isinstance(
-                    small.names, cst.ImportStar
-                ):
-                    source = model.dotted_name(small.module) if small.module is not None else ""
-                    source = source or ""
-                    for alias in small.names:
-                        name = alias.name.value if isinstance(alias.name, cst.Name) else ""
-                        local = alias.asname.name.value if alias.asname is not None else name
-                        self.bound.add(local)
-                        # the catalogue, the chosen module, or the team's own copy (path naming bsg)
-                        catalogue = (
-                            source in (codes_module, "flake8_bsg.codes") or "bsg" in source.lower()
-                        )
-                        if (
-                            name in ("ErrorCode", "ErrorMessage")
-                            and catalogue
-                            and local not in self.existing.values()
-                        ):
-                            self.existing.setdefault(name, local)
-                        if (source, name) in (
-                            ("flake8_bsg", "codes"),
-                            (codes_parent, codes_last),
-                        ) and not small.relative:
-                            self.existing.setdefault("ErrorCode", f"{local}.ErrorCode")
-                            self.existing.setdefault("ErrorMessage", f"{local}.ErrorMessage")
-                        if name == "HTTPStatus" and source == "http":
-                            self.existing.setdefault(name, local)
-                elif isinstance(small, cst.Import):
-                    for alias in small.names:
-                        dotted = model.dotted_name(alias.name) or ""
-                        if alias.asname is not None:
-                            local = alias.asname.name.value
-                            self.bound.add(local)
-                            if dotted in (codes_module, "flake8_bsg.codes"):
-                                self.existing.setdefault("ErrorCode", f"{local}.ErrorCode")
-                                self.existing.setdefault("ErrorMessage", f"{local}.ErrorMessage")
-                            if dotted == "http":
-                                self.existing.setdefault("HTTPStatus", f"{local}.HTTPStatus")
-                        else:
-                            self.bound.add(dotted.split(".")[0])
-                            if dotted == "http":
-                                self.existing.setdefault("HTTPStatus", "http.HTTPStatus")
-                else:
-                    for name in _defined_names(small):
-                        self.bound.add(name)
+        self.existing = existing
+        self.bound = bound
+        self.needed: dict[str, str] = {}
 
     def reference(self, kind: str) -> str:
         if kind in self.existing:
             return self.existing[kind]
         if kind not in self.needed:
-            local = kind if kind not in self.bound else f"Bsg{kind}"
-            self.needed[kind] = local
+            self.needed[kind] = kind if kind not in self.bound else f"Bsg{kind}"
         return self.needed[kind]
 
-    def import_lines(self) -> List[str]:
-        lines = []
-        from_codes = [k for k in ("ErrorCode", "ErrorMessage") if k in self.needed]
-        if from_codes:
-            names = ", ".join(
-                k if self.needed[k] == k else f"{k} as {self.needed[k]}" for k in from_codes
+    def imports(self) -> list[ImportItem]:
+        return [
+            ImportItem(
+                "http" if kind == "HTTPStatus" else self.codes_module,
+                kind,
+                None if local == kind else local,
             )
-            lines.append(f"from {self.codes_module} import {names}")
-        if "HTTPStatus" in self.needed:
-            local = self.needed["HTTPStatus"]
-            lines.append(
-                "from http import HTTPStatus" + ("" if local == "HTTPStatus" else f" as {local}")
-            )
-        return lines
+            for kind, local in self.needed.items()
+        ]
 
 
-def _defined_names(node: cst.CSTNode) -> List[str]:
-    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-        return [node.name.value]
-    if isinstance(node, cst.Assign):
-        return [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
-    if isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name):
-        return [node.target.value]
-    return []
+# ---- rewriting --------------------------------------------------------------------------------
 
 
 class _Replace(cst.CSTTransformer):
-    def __init__(self, replacements: Dict[int, str], imports: List[str]) -> None:
+    def __init__(self, replacements: dict[int, str]) -> None:
         super().__init__()
         self.replacements = replacements
-        self.imports = imports
 
     def _swap(self, original: cst.CSTNode, updated: cst.BaseExpression) -> cst.BaseExpression:
         text = self.replacements.get(id(original))
@@ -230,42 +264,67 @@ class _Replace(cst.CSTTransformer):
     ) -> cst.BaseExpression:
         return self._swap(original_node, updated_node)
 
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        if not self.imports:
-            return updated_node
-        body = list(updated_node.body)
-        index = _import_position(body)
-        new = [cst.parse_statement(line + "\n") for line in self.imports]
-        return updated_node.with_changes(body=body[:index] + new + body[index:])
+
+class _AddImports(AddImportsVisitor):
+    """AddImportsVisitor writing and placing new import statements, and nothing else.
+
+    It would also look at the imports at the top of the file, to add names to a ``from M
+    import ...`` line already there or to count on a ``from M import *``; fix has already
+    decided what is missing, and leaves every line the user wrote as it was.
+    """
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False  # the module is not walked; leave_Module inserts the imports
 
 
-def _import_position(body: List[cst.CSTNode]) -> int:
+_DOCSTRING = m.SimpleStatementLine(
+    body=[m.Expr(value=m.SimpleString() | m.ConcatenatedString()), m.ZeroOrMore()]
+)
+_IMPORT_LINE = m.SimpleStatementLine(body=[m.AtLeastN(m.Import() | m.ImportFrom(), n=1)])
+_FROM_HTTP = m.SimpleStatementLine(body=[m.ImportFrom(module=m.Name("http"), relative=[])])
+
+
+def _import_position(body: Sequence[cst.BaseStatement]) -> int:
     """After the docstring, ``__future__`` imports and the leading imports."""
-    index = 0
-    if (
-        body
-        and isinstance(body[0], cst.SimpleStatementLine)
-        and body[0].body
-        and isinstance(body[0].body[0], cst.Expr)
-        and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    ):
-        index = 1
-    position = index
-    for offset, statement in enumerate(body[index:], start=index):
-        if isinstance(statement, cst.SimpleStatementLine) and all(
-            isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
-        ):
-            position = offset + 1
-        else:
-            break
+    position = 1 if body and m.matches(body[0], _DOCSTRING) else 0
+    while position < len(body) and m.matches(body[position], _IMPORT_LINE):
+        position += 1
     return position
+
+
+def _add_imports(module: cst.Module, imports: list[ImportItem]) -> tuple[cst.Module, int]:
+    """The module with the imports added, and how many statements that took."""
+    if not imports:
+        return module, 0
+    body = list(module.body)
+    added = module.visit(_AddImports(CodemodContext(), imports))
+    start = next(
+        (i for i, (old, new) in enumerate(zip(body, added.body)) if not old.deep_equals(new)),
+        len(body),
+    )
+    statements = list(added.body[start : start + len(added.body) - len(body)])
+    # AddImportsVisitor orders the lines by module, aliased imports first; ours: the catalogue's
+    # constants, then HTTPStatus.
+    statements.sort(key=lambda statement: m.matches(statement, _FROM_HTTP))
+    # AddImportsVisitor puts the imports where _import_position does, except in three layouts
+    # where it reads the top of a file more narrowly than Python: a docstring of adjacent
+    # strings ("a" "b") is not one to it (the import would go above it and the module would
+    # lose its docstring), nor is a line of several imports (`from __future__ import
+    # annotations; import os`: an import above it is a SyntaxError), and it keeps a leading
+    # `__strict__ = ...` first. There the place stays the one fix has always used. It also adds
+    # an empty line below the imports; the statements around them stay as the user wrote them.
+    at = _import_position(body)
+    return module.with_changes(body=[*body[:at], *statements, *body[at:]]), len(statements)
+
+
+# ---- the command ------------------------------------------------------------------------------
 
 
 def fix_source(
     source: str,
     filename: str,
     config: Config,
-    codes_module: str = "flake8_bsg.codes",
+    codes_module: str = CATALOGUE,
     http_statuses: bool = False,
 ) -> FileFix:
     """The fixed text of one file (the same text when nothing can be fixed).
@@ -273,14 +332,15 @@ def fix_source(
     ``http_statuses``: also replace BSG204 literals (the rule is off by default).
     """
     fixable = FIXABLE if http_statuses else ("BSG201",)
+    # LibCST's visitors recurse once per level of nesting; deep expressions need a deep stack
     outcome = run_deep(lambda: _fix(source, filename, config, codes_module, fixable))
-    if isinstance(outcome, BaseException):
-        return FileFix(source, source, error=f"{type(outcome).__name__}: {outcome}")
-    return outcome
+    if isinstance(outcome, FileFix):
+        return outcome
+    return FileFix(source, source, error=f"{type(outcome).__name__}: {outcome}")
 
 
 def _fix(
-    source: str, filename: str, config: Config, codes_module: str, fixable_codes: Tuple[str, ...]
+    source: str, filename: str, config: Config, codes_module: str, fixable_codes: tuple[str, ...]
 ) -> FileFix:
     stripped, shifted = strip_form_feeds(source)
     try:
@@ -289,29 +349,35 @@ def _fix(
         return FileFix(
             source, source, error=f"LibCST cannot parse it: {getattr(exc, 'message', exc)}"
         )
-    facts = model.collect(module, package_of(filename))
-    diags = checks.analyze(facts, config, config.is_test_file(filename))
+    found: list[Diagnostic] = find_diagnostics(module, filename, config)
     diags = [
         (node, code, message)
-        for node, code, message in diags
+        for node, code, message in found
         if code in fixable_codes or code not in FIXABLE
     ]
     if not any(code in fixable_codes for _n, code, _m in diags):
         return FileFix(source, source)
     if shifted:
         return FileFix(source, source, error="form feeds in indentation: not rewritten")
-    codes_by_node: Dict[int, Set[str]] = {}
-    nodes: Dict[int, cst.CSTNode] = {}
+    codes_by_node: dict[int, set[str]] = {}
+    nodes: dict[int, cst.CSTNode] = {}
     for node, code, _message in diags:
         codes_by_node.setdefault(id(node), set()).add(code)
         nodes[id(node)] = node
-    insert_at = _import_position(list(module.body))
+    insert_at = _import_position(module.body)
     anchor = module.body[insert_at] if insert_at < len(module.body) else None
     positions = node_positions(module, set(nodes) | ({id(anchor)} if anchor is not None else set()))
     lines = split_lines(source)
-    eligible = _eligible_literals(facts) | _table_keys(module)
-    names = _Names(module, codes_module, facts)
-    replacements: Dict[int, str] = {}
+    # the same tree: the reported nodes are matched by identity
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    facts = _FileFacts()
+    wrapper.visit(facts)
+    names = _Names(
+        codes_module,
+        _existing_names(module, codes_module),
+        _bound_names(wrapper, facts.captured),
+    )
+    replacements: dict[int, str] = {}
     result = FileFix(source, source)
     for key, codes in codes_by_node.items():
         fixable = codes & set(fixable_codes)
@@ -333,7 +399,7 @@ def _fix(
             continue
         if noqa_covers(text, code):
             continue
-        if key not in eligible:
+        if key not in facts.eligible:
             result.left.append(
                 (line, col, f"{old}: not under ==, !=, in, not in, case or a table key")
             )
@@ -351,8 +417,7 @@ def _fix(
         result.left_in_source = list(result.left)
         return result
     result.left_in_source = sorted(result.left)
-    imports = names.import_lines()
-    fixed = module.visit(_Replace(replacements, imports))
+    fixed, added = _add_imports(module.visit(_Replace(replacements)), names.imports())
     result.fixed = fixed.code
     # columns after a replacement on the same line move by the difference in length
     growth = sorted((line, c, len(n) - len(o)) for line, c, o, n in result.replaced)
@@ -362,15 +427,14 @@ def _fix(
 
     result.replaced = [(line, moved(line, c), o, n) for line, c, o, n in result.replaced]
     result.left = [(line, moved(line, c), w) for line, c, w in result.left]
-    if imports and anchor is not None:
+    if added and anchor is not None:
         # positions are reported in the fixed file: lines after the new imports move down
         first = positions[id(anchor)][0]
         result.replaced = [
-            (line + len(imports) if line >= first else line, c, o, n)
-            for line, c, o, n in result.replaced
+            (line + added if line >= first else line, c, o, n) for line, c, o, n in result.replaced
         ]
         result.left = [
-            (line + len(imports) if line >= first else line, c, w) for line, c, w in result.left
+            (line + added if line >= first else line, c, w) for line, c, w in result.left
         ]
     result.replaced.sort()
     result.left.sort()

@@ -242,3 +242,207 @@ def test_a_local_name_that_would_shadow_the_import_gets_an_alias() -> None:
         "if e.code == BsgErrorCode.SMS_INVALID_PHONE_NUMBER:" in out
         and "return ErrorCode.INVALID_RECIPIENT" in out
     )
+
+
+# ---- names: what the file binds (LibCST scope analysis) and imports (GatherImportsVisitor) ----
+
+F21 = "def f(e: APIError):\n    return e.code == 21\n"
+ALIASED = "return e.code == BsgErrorCode.SMS_INVALID_PHONE_NUMBER\n"
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "def g(ErrorCode):\n    pass\n",  # a parameter
+        "g = lambda ErrorCode: ErrorCode\n",
+        "def g(xs):\n    return [ErrorCode for ErrorCode in xs]\n",  # a comprehension's own scope
+        "class K:\n    ErrorCode = 1\n",
+        "def g(e):\n    try:\n        pass\n    except Exception as ErrorCode:\n        pass\n",
+        # a `case` capture: LibCST's scope analysis does not record those, fix adds them
+        "def g(e):\n    match e:\n        case ErrorCode:\n            pass\n",
+        "def g(e):\n    match e:\n        case [*ErrorCode]:\n            pass\n",
+        "def g(e):\n    match e:\n        case {**ErrorCode}:\n            pass\n",
+    ],
+)
+def test_a_name_a_function_or_class_binds_gets_an_alias(binding: str) -> None:
+    out = fixed(binding + F21)
+    assert "from flake8_bsg.codes import ErrorCode as BsgErrorCode\n" in out
+    assert out.endswith(ALIASED)
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        # any module-level binding, not only one at the top level, rebinds fix's import
+        "try:\n    from myapp.codes import ErrorCode\nexcept ImportError:\n    ErrorCode = None\n",
+        "for ErrorCode in ():\n    pass\n",
+        "ErrorCode, other = 1, 2\n",
+        "with open('x') as ErrorCode:\n    pass\n",
+        "if other:\n    class ErrorCode:\n        pass\n",
+        "def g():\n    global ErrorCode\n    ErrorCode = 1\n",
+    ],
+)
+def test_a_name_rebound_at_module_level_gets_an_alias(binding: str) -> None:
+    out = fixed(binding + F21)
+    assert "from flake8_bsg.codes import ErrorCode as BsgErrorCode\n" in out
+    assert out.endswith(ALIASED)
+    compile(out, "m.py", "exec")
+
+
+def test_reuses_module_imports_with_an_alias() -> None:
+    body = "import flake8_bsg.codes as c\nimport http as h\n\n" + F21
+    body += "def g(e: APIError):\n    return e.code == 404\n"
+    out = fixed(body, http_statuses=True)
+    assert out == HEADER + body.replace("== 21", "== c.ErrorCode.SMS_INVALID_PHONE_NUMBER").replace(
+        "== 404", "== h.HTTPStatus.NOT_FOUND"
+    )
+
+
+def test_a_module_imported_without_alias_is_not_reused() -> None:
+    out = fixed("import flake8_bsg.codes\n" + F21)
+    assert out == HEADER + "import flake8_bsg.codes\nfrom flake8_bsg.codes import ErrorCode\n" + (
+        F21.replace("21", "ErrorCode.SMS_INVALID_PHONE_NUMBER")
+    )
+
+
+def test_a_later_import_of_the_same_name_is_the_one_that_counts() -> None:
+    body = "from flake8_bsg.codes import ErrorCode\nfrom myapp.errors import ErrorCode\n\n" + F21
+    out = fixed(body)
+    assert "from flake8_bsg.codes import ErrorCode as BsgErrorCode\n" in out
+    assert out.endswith(ALIASED)
+
+
+def test_a_relative_import_is_read_as_written(tmp_path: Path) -> None:
+    package = tmp_path / "mybsg" / "app"
+    package.mkdir(parents=True)
+    (tmp_path / "mybsg" / "__init__.py").write_text("", encoding="utf-8")
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    filename = str(package / "views.py")
+    # the team's copy: the path as written names bsg, however deep the relative import
+    body = "from ..bsg_codes import ErrorCode as EC\n\n" + F21
+    out = fix_source(HEADER + body, filename, Config()).fixed
+    assert out == HEADER + body.replace("21", "EC.SMS_INVALID_PHONE_NUMBER")
+    # not the team's copy although the package's path names bsg
+    body = "from .errors import ErrorCode\n\n" + F21
+    out = fix_source(HEADER + body, filename, Config()).fixed
+    assert "from flake8_bsg.codes import ErrorCode as BsgErrorCode\n" in out
+    assert out.endswith(ALIASED)
+
+
+# ---- imports: written by AddImportsVisitor, placed and ordered as fix always did --------------
+
+
+def test_import_lines_the_user_wrote_stay_as_they_were() -> None:
+    # AddImportsVisitor alone would add ErrorCode to the first line and count on the star import
+    mine = "from flake8_bsg.codes import ErrorMessage\nfrom http import *\n"
+    body = mine + "\n" + F21 + "def g(e: APIError):\n    return e.code == 404\n"
+    out = fixed(body, http_statuses=True)
+    assert out == HEADER + mine + (
+        "from flake8_bsg.codes import ErrorCode\nfrom http import HTTPStatus\n\n"
+        "def f(e: APIError):\n    return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER\n"
+        "def g(e: APIError):\n    return e.code == HTTPStatus.NOT_FOUND\n"
+    )
+
+
+def test_the_catalogue_import_comes_before_http() -> None:
+    body = (
+        "import json\nfrom bsg_api import ApiException\n\ndef g(e: ApiException):\n"
+        "    return json.loads(e.body)['message'] == 'Tariff not found'\n"
+        "def f(e: APIError):\n    return e.code == 21 or e.code == 404\n"
+    )
+    out = fixed(body, http_statuses=True, codes_module="myapp.bsg_codes")
+    assert out == HEADER + (
+        "import json\nfrom bsg_api import ApiException\n"
+        "from myapp.bsg_codes import ErrorCode, ErrorMessage\nfrom http import HTTPStatus\n\n"
+        "def g(e: ApiException):\n"
+        "    return json.loads(e.body)['message'] == ErrorMessage.TARIFF_NOT_FOUND\n"
+        "def f(e: APIError):\n"
+        "    return e.code == ErrorCode.SMS_INVALID_PHONE_NUMBER"
+        " or e.code == HTTPStatus.NOT_FOUND\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        '"Docstring " "in two parts."\n',  # still the docstring: the import goes below it
+        "from __future__ import annotations; import os\n",  # above it would not compile
+        '"""Doc."""; import os\n',
+    ],
+)
+def test_the_import_goes_below_the_docstring_and_every_leading_import_line(top: str) -> None:
+    source = top + "from bsg_restapi import APIError\n" + F21
+    out = fix_source(source, "m.py", Config()).fixed
+    assert (
+        out
+        == top
+        + "from bsg_restapi import APIError\nfrom flake8_bsg.codes import ErrorCode\n"
+        + (F21.replace("21", "ErrorCode.SMS_INVALID_PHONE_NUMBER"))
+    )
+    compile(out, "m.py", "exec")
+
+
+def test_the_import_keeps_the_files_line_endings() -> None:
+    source = ('"""Doc."""\nfrom bsg_restapi import APIError\n' + F21).replace("\n", "\r\n")
+    out = fix_source(source, "m.py", Config()).fixed
+    assert out == (
+        '"""Doc."""\nfrom bsg_restapi import APIError\nfrom flake8_bsg.codes import ErrorCode\n'
+        + F21.replace("21", "ErrorCode.SMS_INVALID_PHONE_NUMBER")
+    ).replace("\n", "\r\n")
+
+
+# ---- where a literal can be replaced (LibCST matchers) ----------------------------------------
+
+
+def test_replaces_literals_only_where_a_constant_can_stand() -> None:
+    body = (
+        "def f(e: APIError):\n"
+        "    match e.code:\n"
+        "        case 21 | (22):\n"
+        "            pass\n"
+        "        case (24 as z):\n"
+        "            pass\n"
+        "    match e:\n"
+        "        case APIError(code=21):\n"
+        "            pass\n"
+        "    return 21 == e.code != 22 < 3 or e.code in [21, 22] or e.code not in {23} or "
+        "e.code in ((25, 26), 27)\n"
+    )
+    result = fix_source(HEADER + body, "m.py", Config())
+    assert result.fixed == HEADER + "from flake8_bsg.codes import ErrorCode\n" + (
+        "def f(e: APIError):\n"
+        "    match e.code:\n"
+        "        case ErrorCode.SMS_INVALID_PHONE_NUMBER | (ErrorCode.SMS_NO_EXTERNAL_ID):\n"
+        "            pass\n"
+        "        case (ErrorCode.SMS_INVALID_PAYLOAD as z):\n"
+        "            pass\n"
+        "    match e:\n"
+        "        case APIError(code=21):\n"
+        "            pass\n"
+        "    return ErrorCode.SMS_INVALID_PHONE_NUMBER == e.code != ErrorCode.SMS_NO_EXTERNAL_ID "
+        "< 3 or e.code in [ErrorCode.SMS_INVALID_PHONE_NUMBER, ErrorCode.SMS_NO_EXTERNAL_ID] or "
+        "e.code not in {ErrorCode.SMS_DUPLICATE_ID} or e.code in ((25, 26), "
+        "ErrorCode.SMS_INVALID_EXTERNAL_ID)\n"
+    )
+    assert [(line, why) for line, _col, why in result.left_in_source] == [
+        (14, "21: not under ==, !=, in, not in, case or a table key"),
+        (16, "25: not under ==, !=, in, not in, case or a table key"),
+        (16, "26: not under ==, !=, in, not in, case or a table key"),
+    ]
+
+
+def test_a_deep_file_is_fixed() -> None:
+    # deeper than a LibCST visitor, its scope analysis or its code generation can go on the
+    # default stack; fix runs them where the analysis runs
+    terms = " + ".join(f"x{i}" for i in range(300))
+    parens = "(" * 199 + "1" + ")" * 199
+    calls = "f(" * 190 + "1" + ")" * 190
+    body = (
+        f"y = {terms}\nz = {parens}\nw = {calls}\n"
+        "def f(e: APIError):\n    return " + "(" * 150 + "e.code == 21" + ")" * 150 + "\n"
+    )
+    result = fix_source(HEADER + body, "m.py", Config())
+    assert result.error is None
+    assert result.fixed == HEADER + "from flake8_bsg.codes import ErrorCode\n" + body.replace(
+        "== 21", "== ErrorCode.SMS_INVALID_PHONE_NUMBER"
+    )

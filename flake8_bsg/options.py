@@ -78,11 +78,22 @@ class Config:
         return tuple(sorted({n.rsplit(".", 1)[-1] for n in names}))
 
     def is_test_file(self, filename: str) -> bool:
+        """Whether a file is a test file: a glob without ``/`` matches the file's name, one with
+        ``/`` its path relative to the current directory (however flake8 was given the path:
+        ``qa/x.py``, ``./qa/x.py`` or absolute)."""
         if not filename or not self.test_files:
             return False
         base = os.path.basename(filename)
-        path = filename.replace(os.sep, "/")
-        return any(fnmatch.fnmatch(path if "/" in g else base, g) for g in self.test_files)
+        paths = {filename.replace(os.sep, "/")}
+        if filename not in ("-", "stdin"):
+            relative = os.path.relpath(os.path.abspath(filename)).replace(os.sep, "/")
+            paths |= {relative, "./" + relative}
+        return any(
+            fnmatch.fnmatch(base, glob)
+            if "/" not in glob
+            else any(fnmatch.fnmatch(path, glob) for path in paths)
+            for glob in self.test_files
+        )
 
 
 def _items(value: object) -> List[str]:

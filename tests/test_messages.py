@@ -64,3 +64,61 @@ def test_unknown_code_suggests_the_nearest_codes_the_calls_can_produce() -> None
         "BSG202 42 is not a documented BSG error code; did you mean 41 VIBER_INVALID_PHONE_NUMBER "
         "or 43 VIBER_DUPLICATE_ID?",
     ]
+
+
+def messages(source: str, code: str) -> list[str]:
+    return [m for _l, _c, m in check_source(source, "a.py", Config()) if m.startswith(code)]
+
+
+def test_a_non_status_compared_with_a_status_is_a_value() -> None:
+    source = (
+        "from bsg_api import ApiException\ndef f(e: ApiException):\n    return e.status == 21\n"
+    )
+    assert messages(source, "BSG201") == [
+        "BSG201 magic value 21 compared with ApiException.status; use a named constant"
+    ]
+
+
+def test_a_table_key_is_looked_up_not_compared() -> None:
+    source = (
+        "from bsg_restapi import APIError\n"
+        "HINTS = {21: 'check the number'}\n"
+        "def f(e: APIError):\n"
+        "    return HINTS.get(e.code, 'failed')\n"
+    )
+    assert messages(source, "BSG201") == [
+        "BSG201 magic BSG code 21 used as a key of a table looked up by an error code; use "
+        "ErrorCode.SMS_INVALID_PHONE_NUMBER"
+    ]
+
+
+def test_one_dropped_item_is_it() -> None:
+    source = (
+        "from bsg_restapi import APIError, ViberAPI\n"
+        "viber = ViberAPI(config={})\n"
+        "def f(message):\n"
+        "    try:\n"
+        "        viber.add_message(message)\n"
+        "    except APIError as e:\n"
+        "        if e.code == 41:\n"
+        "            return\n"
+    )
+    (found,) = messages(source, "BSG102")
+    assert "drops 1 BSG code: 45 VIBER_SENDER_NOT_REGISTERED; handle it or add" in found, found
+
+
+def test_a_response_produces_its_codes() -> None:
+    source = (
+        "import requests\n"
+        "def f():\n"
+        "    data = requests.get('https://api.bsg.world/rest/sms/x').json()\n"
+        "    if data['error'] == 41:\n"
+        "        return None\n"
+        "    return data\n"
+    )
+    (found,) = messages(source, "BSG203")
+    assert found == (
+        "BSG203 41 VIBER_INVALID_PHONE_NUMBER cannot come from the api.bsg.world response (it "
+        "produces common, sms codes); did you mean 21 SMS_INVALID_PHONE_NUMBER, the same error "
+        "in its family?"
+    ), found

@@ -381,6 +381,11 @@ class _Walker:
 
     def on_for(self, node: Union[cst.For, cst.CompFor]) -> bool:
         target, iterable = node.target, node.iter
+        pairs = _iterated_pairs(target, iterable)
+        if pairs is not None:
+            for name, items in pairs:
+                self.bind_target(name, BindingKind.FOR, items, self.order)
+            return True
         self.bind_target(target, BindingKind.FOR, iterable, self.order)
         return True
 
@@ -503,6 +508,29 @@ def _unpacked(
     if any(isinstance(e, cst.StarredElement) for e in list(target.elements) + list(value.elements)):
         return None
     return [(t.value, v.value) for t, v in zip(target.elements, value.elements)]
+
+
+def _iterated_pairs(
+    target: cst.BaseExpression, iterable: cst.BaseExpression
+) -> Optional[List[Tuple[cst.BaseExpression, cst.BaseExpression]]]:
+    """``for i, item in enumerate(items)`` and ``for a, b in zip(xs, ys)``: each name with the
+    iterable it takes its items from (the index of ``enumerate`` from nothing)."""
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(iterable, cst.Call):
+        return None
+    func = iterable.func
+    if not isinstance(func, cst.Name) or func.value not in ("enumerate", "zip"):
+        return None
+    args = [a.value for a in iterable.args if a.keyword is None and not a.star]
+    names = [e.value for e in target.elements]
+    if any(isinstance(name, cst.StarredElement) for name in names):
+        return None
+    if func.value == "enumerate":
+        if len(args) < 1 or len(names) != 2:
+            return None
+        return [(names[1], args[0])]
+    if len(args) != len(names):
+        return None
+    return list(zip(names, args))
 
 
 def _decorator_name(decorator: cst.Decorator) -> Optional[str]:

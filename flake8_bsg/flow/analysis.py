@@ -239,6 +239,9 @@ class FileAnalysis:
         if not self.resolver.saw_response:
             return []
         out: List[DispatchCheck] = []
+        # statements inside the branches of a check already judged, per code expression: a
+        # check nested there dispatches within its branch, as part of the outer check
+        inside: Dict[CodeExpr, Set[int]] = {}
         for statements, scope in self.facts.blocks:
             targets: List[CodeExpr] = []
             for statement in statements:
@@ -248,9 +251,15 @@ class FileAnalysis:
                 if expr is not None and expr not in targets:
                     targets.append(expr)
             for expr in targets:
+                if statements and id(statements[0]) in inside.get(expr, set()):
+                    continue
                 check = self._response_check(statements, scope, expr)
                 if check is not None:
                     out.append(check)
+                    nested = inside.setdefault(expr, set())
+                    for statement in statements:
+                        if isinstance(statement, (cst.If, cst.Match)):
+                            nested |= _statements_within(statement)
         return out
 
     def _first_response_expr(self, statement: cst.CSTNode, scope: Scope) -> Optional[CodeExpr]:
@@ -564,3 +573,17 @@ class FileAnalysis:
             ComparedValue(value, at, literal, None, None, constructed=True)
             for value, at, literal in self.operands.values(arg, rec.scope, rec.order)
         ]
+
+
+def _statements_within(statement: cst.CSTNode) -> Set[int]:
+    """The statements nested in a compound statement (not in functions or classes it holds)."""
+    out: Set[int] = set()
+    todo: List[cst.CSTNode] = list(children(statement))
+    while todo:
+        item = todo.pop()
+        if isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(item, cst.BaseStatement):
+            out.add(id(item))
+        todo.extend(children(item))
+    return out

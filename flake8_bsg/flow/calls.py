@@ -7,7 +7,7 @@ items (codes, messages, the HTTP-errors item) it can produce and the error class
 
 from __future__ import annotations
 
-from typing import FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -56,6 +56,9 @@ class BsgCall:
         self.kind = kind
         self.families = families
         self.local = local
+        #: Inside ``asyncio.gather(..., return_exceptions=True)``: the error is returned as a
+        #: result, never raised.
+        self.returned = False
 
 
 class CallFinder:
@@ -68,13 +71,16 @@ class CallFinder:
         self.bsg_calls: List[BsgCall] = []
         #: Calls of functions of this file (which may let BSG errors escape).
         self.local_calls: List[Tuple[CallRec, FuncInfo]] = []
+        self._lambdas: Optional[Dict[int, FuncInfo]] = None
 
     def find(self) -> None:
         awaited: Optional[Set[int]] = None
+        returned = self.returned_calls()
         for rec in self.facts.calls:
             func = self.r.resolve(rec.node.func, rec.scope, rec.order)
             call = self.bsg_call(rec, func)
             if call is not None:
+                call.returned = id(rec.node) in returned
                 self.bsg_calls.append(call)
                 continue
             targets = []
@@ -101,6 +107,24 @@ class CallFinder:
                 for handler in guard.handlers:
                     self.r.guarded_by_handler.setdefault(id(handler), set()).add(call.kind)
 
+    def returned_calls(self) -> Set[int]:
+        """The calls inside the arguments of ``asyncio.gather(..., return_exceptions=True)``."""
+        out: Set[int] = set()
+        for rec in self.facts.calls:
+            node = rec.node
+            if not any(
+                arg.keyword is not None
+                and arg.keyword.value == "return_exceptions"
+                and isinstance(arg.value, cst.Name)
+                and arg.value.value == "True"
+                for arg in node.args
+            ):
+                continue
+            func = self.r.resolve(node.func, rec.scope, rec.order)
+            if isinstance(func, Sym) and func.qualname == "asyncio.gather":
+                out |= _calls_within([arg.value for arg in node.args if arg.keyword is None])
+        return out
+
     def awaited_calls(self) -> Set[int]:
         """The calls whose coroutine is awaited: ``await f()``, and the calls inside the
         arguments of an awaited ``asyncio.gather``/``wait_for``/``shield``."""
@@ -113,14 +137,7 @@ class CallFinder:
                 continue
             func = self.r.resolve(node.func, rec.scope, rec.order)
             if isinstance(func, Sym) and func.qualname in clients.AWAIT_ALL:
-                todo: List[cst.CSTNode] = [arg.value for arg in node.args]
-                while todo:
-                    item = todo.pop()
-                    if isinstance(item, (cst.Lambda, cst.FunctionDef)):
-                        continue
-                    if isinstance(item, cst.Call):
-                        out.add(id(item))
-                    todo.extend(children(item))
+                out |= _calls_within([arg.value for arg in node.args])
         return out
 
     def local_target(self, func: Value) -> Optional[FuncInfo]:
@@ -195,10 +212,22 @@ class CallFinder:
         return None
 
     def handed_off(self, rec: CallRec, arg: cst.BaseExpression) -> Optional[BsgCall]:
+        """A callable handed to an executor runs at ``rec``: a client method is a BSG call
+        there, a function or lambda of this file a call of it."""
         method = self.r.resolve(arg, rec.scope, rec.order)
         if isinstance(method, Method):
             return self.method_call(rec, method)
+        target = self.local_target(method)
+        if target is None and isinstance(arg, cst.Lambda):
+            target = self.lambdas().get(id(arg))
+        if target is not None:
+            self.local_calls.append((rec, target))
         return None
+
+    def lambdas(self) -> Dict[int, FuncInfo]:
+        if self._lambdas is None:
+            self._lambdas = {id(f.node): f for f in self.facts.functions if f.is_lambda}
+        return self._lambdas
 
     def method_call(self, rec: CallRec, method: Method) -> Optional[BsgCall]:
         owner = method.owner
@@ -267,3 +296,17 @@ class CallFinder:
         ):
             return clients.PROCEED_MODULES[value.value]
         return tuple(f for f in FAMILIES if f != COMMON)
+
+
+def _calls_within(nodes: List[cst.BaseExpression]) -> Set[int]:
+    """The calls inside expressions (not inside lambdas they hold), by ``id``."""
+    out: Set[int] = set()
+    todo: List[cst.CSTNode] = list(nodes)
+    while todo:
+        item = todo.pop()
+        if isinstance(item, (cst.Lambda, cst.FunctionDef)):
+            continue
+        if isinstance(item, cst.Call):
+            out.add(id(item))
+        todo.extend(children(item))
+    return out

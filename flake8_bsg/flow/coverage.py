@@ -315,6 +315,14 @@ class Dispatch:
                 found |= messages_containing(value)
         return found
 
+    def is_message_key_test(self, node: cst.Comparison) -> bool:
+        """``"message" in body``: a One-API body has a message only when it is an error."""
+        return (
+            isinstance(node.left, cst.SimpleString)
+            and node.left.evaluated_value == "message"
+            and self.is_neutral(node)
+        )
+
     def is_neutral(self, node: cst.BaseExpression) -> bool:
         """A test that holds whenever the parsed body carries a code: ``"error" in data``,
         ``isinstance(data, dict)``, ``data`` (the body's truthiness)."""
@@ -394,6 +402,8 @@ class Dispatch:
                 return inner, set()
             return set(self.universe) - inner, set()
         if isinstance(node, cst.Comparison):
+            if self.domain is Kind.MESSAGES and self.is_message_key_test(node):
+                return set(self.universe), set()
             return self.comparison(node)
         if self.is_code(node):
             return set(self.universe) - {0}, set()

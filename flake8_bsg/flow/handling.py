@@ -124,7 +124,7 @@ class Handling:
         escapes: Dict[int, Dict[str, Set[Item]]] = {id(f): {} for f in self.facts.functions}
         names: Dict[int, Dict[str, List[str]]] = {id(f): {} for f in self.facts.functions}
         for call in self.calls.bsg_calls:
-            handler = self.handler_for(call.rec.guards, call.kind)
+            handler = MAYBE if call.returned else self.handler_for(call.rec.guards, call.kind)
             self.call_handler[id(call.rec)] = handler
             if handler is None:
                 if call.rec.func is not None:

@@ -518,7 +518,13 @@ class Resolver:
             return None
         value = self.resolve(url_arg, scope, order)
         if not isinstance(value, Const) or not isinstance(value.value, str):
-            return None
+            # `SMS_URL + "reference/" + reference`: the host and path come first
+            prefix = url_arg
+            while isinstance(prefix, cst.BinaryOperation) and isinstance(prefix.operator, cst.Add):
+                prefix = prefix.left
+            value = self.resolve(prefix, scope, order) if prefix is not url_arg else None
+            if not isinstance(value, Const) or not isinstance(value.value, str):
+                return None
         url = value.value
         if "://" not in url and session.base:
             url = session.base.rstrip("/") + "/" + url.lstrip("/")

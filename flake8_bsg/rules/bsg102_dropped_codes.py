@@ -33,6 +33,7 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
                 dispatch_key(dispatch),
                 subject=dispatch_subject(dispatch),
                 dropped=describe_dropped(dropped),
+                them="it" if len(dropped) == 1 else "them",
                 fallback=_fallback_hint(dispatch),
             )
 
@@ -94,7 +95,7 @@ def send_code(phone: str, text: str) -> None:
 """,
     messages={
         "dropped": (
-            "BSG102 this {subject} drops {dropped}; handle them or add a fallback ({fallback})"
+            "BSG102 this {subject} drops {dropped}; handle {them} or add a fallback ({fallback})"
         ),
     },
     check=check,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from flake8_bsg.codes import RESERVED_CODES, is_documented, lookup_message
+from flake8_bsg.codes import HTTP_STATUSES, RESERVED_CODES, is_documented, lookup_message
 from flake8_bsg.rules.base import Rule, Violation, suggestion_for
 from flake8_bsg.rules.values import Magic, describe_expr, http_domain, value_key, verdicts
 
@@ -32,6 +32,7 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
                 key,
                 what="BSG message",
                 value=repr(compared.value),
+                verb=_verb(compared),
                 expr=describe_expr(expr),
                 hint=_message_advice(compared.value),
             )
@@ -41,11 +42,22 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
             compared.node,
             "magic",
             key,
-            what="HTTP status" if status else "BSG code",
+            what=_what(compared, status),
             value=compared.value,
+            verb=_verb(compared),
             expr=describe_expr(expr),
             hint=_advice(compared, status),
         )
+
+
+def _what(compared: ComparedValue, status: bool) -> str:
+    if not status:
+        return "BSG code"
+    return "HTTP status" if compared.value in HTTP_STATUSES else "value"
+
+
+def _verb(compared: ComparedValue) -> str:
+    return "used as a key of a table looked up by" if compared.table else "compared with"
 
 
 def _message_advice(value: object) -> str:
@@ -127,7 +139,7 @@ def send_code(phone: str, text: str) -> None:
             raise
 """,
     options="`--bsg-allow-literals` (literals not reported; default `0`).",
-    messages={"magic": "BSG201 magic {what} {value} compared with {expr}; {hint}"},
+    messages={"magic": "BSG201 magic {what} {value} {verb} {expr}; {hint}"},
     check=check,
     per_key=True,
 )

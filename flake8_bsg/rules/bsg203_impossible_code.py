@@ -29,10 +29,14 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
         elif verdict.category is Category.IMPOSSIBLE_CODE:
             assert isinstance(value, int)
             same = same_description(value, [c for c in calls if isinstance(c, int)])
+            response = _is_response(compared)
+            family = "its family" if response else "the guarded family"
             hint = (
-                f"; did you mean {label(int(same[0]))}, the same error in the guarded family?"
+                f"; did you mean {label(int(same[0]))}, the same error in {family}?"
                 if same
                 else "; remove it or guard the call that can produce it"
+                if not response
+                else "; remove it"
             )
             yield RULE.violation(
                 compared.node,
@@ -40,6 +44,7 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
                 key,
                 value=label(value),
                 source=_source(compared),
+                produce="it produces" if response else "they produce",
                 families=", ".join(families_of(compared.producible or ())),
                 hint=hint,
             )
@@ -56,6 +61,12 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
             yield RULE.violation(
                 compared.node, "impossible_message", key, value=value, groups=", ".join(groups)
             )
+
+
+def _is_response(compared: ComparedValue) -> bool:
+    from flake8_bsg.flow.values import ResponseOrigin
+
+    return compared.expr is not None and isinstance(compared.expr.origin, ResponseOrigin)
 
 
 def _source(compared: ComparedValue) -> str:
@@ -115,7 +126,7 @@ def send_code(phone: str, text: str) -> None:
             "BSG203 0 NO_ERROR is never carried by a raised BSG error; remove the comparison"
         ),
         "impossible_code": (
-            "BSG203 {value} cannot come from {source} (they produce {families} codes){hint}"
+            "BSG203 {value} cannot come from {source} ({produce} {families} codes){hint}"
         ),
         "impossible_range": (
             "BSG203 no code in this range can come from the guarded calls (they produce "

@@ -41,6 +41,7 @@ from flake8_bsg.flow.coverage import (
     Dispatch,
     Item,
     Kind,
+    alternatives,
     exits,
     is_noop_body,
     pattern_values,
@@ -476,14 +477,8 @@ class FileAnalysis:
             return []
         out: List[ComparedValue] = []
         for case in site.node.cases:
-            todo: List[cst.MatchPattern] = [case.pattern]
-            while todo:
-                pattern = todo.pop()
-                if isinstance(pattern, cst.MatchOr):
-                    todo.extend(element.pattern for element in pattern.patterns)
-                elif isinstance(pattern, cst.MatchAs) and pattern.pattern is not None:
-                    todo.append(pattern.pattern)
-                elif isinstance(pattern, cst.MatchMapping):
+            for pattern in alternatives(case.pattern):
+                if isinstance(pattern, cst.MatchMapping):
                     for element in pattern.elements:
                         item = self.resolver.item(subject, element.key, site.scope, site.order)
                         if not isinstance(item, CodeExpr):
@@ -505,14 +500,8 @@ class FileAnalysis:
         # (whose calls are known only when the subject is a caught BSG error)
         origin = error.origin if isinstance(error, ErrorObj) else None
         for case in site.node.cases:
-            todo: List[cst.MatchPattern] = [case.pattern]
-            while todo:
-                pattern = todo.pop()
-                if isinstance(pattern, cst.MatchOr):
-                    todo.extend(element.pattern for element in pattern.patterns)
-                elif isinstance(pattern, cst.MatchAs) and pattern.pattern is not None:
-                    todo.append(pattern.pattern)
-                elif isinstance(pattern, cst.MatchClass):
+            for pattern in alternatives(case.pattern):
+                if isinstance(pattern, cst.MatchClass):
                     resolved = self.resolver.resolve(pattern.cls, site.scope, site.order)
                     kind = self.resolver.error_kind(resolved)
                     if kind is None:

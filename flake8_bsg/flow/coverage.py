@@ -609,19 +609,24 @@ _FLIPPED: Dict[type, cst.BaseCompOp] = {
 # ---- statements -------------------------------------------------------------------------
 
 
-def pattern_values(pattern: cst.MatchPattern) -> List[cst.BaseExpression]:
-    """The value expressions a ``case`` pattern compares with (through ``|`` and ``as``)."""
-    out: List[cst.BaseExpression] = []
+def alternatives(pattern: cst.MatchPattern) -> List[cst.MatchPattern]:
+    """The patterns a ``case`` pattern is made of, through ``|`` and ``as``, in source order."""
+    out: List[cst.MatchPattern] = []
     todo = [pattern]
     while todo:
         item = todo.pop(0)
-        if isinstance(item, cst.MatchValue):
-            out.append(item.value)
-        elif isinstance(item, cst.MatchOr):
-            todo += [e.pattern for e in item.patterns]
+        if isinstance(item, cst.MatchOr):
+            todo = [e.pattern for e in item.patterns] + todo
         elif isinstance(item, cst.MatchAs) and item.pattern is not None:
-            todo.append(item.pattern)
+            todo.insert(0, item.pattern)
+        else:
+            out.append(item)
     return out
+
+
+def pattern_values(pattern: cst.MatchPattern) -> List[cst.BaseExpression]:
+    """The value expressions a ``case`` pattern compares with (through ``|`` and ``as``)."""
+    return [p.value for p in alternatives(pattern) if isinstance(p, cst.MatchValue)]
 
 
 def smalls(statement: cst.CSTNode) -> List[cst.CSTNode]:

@@ -98,37 +98,11 @@ def catalogue_python() -> str:
 
 
 def explain(code: str) -> Optional[str]:
+    """A rule's documentation as ``flake8-bsg explain`` prints it, or ``None``."""
     from flake8_bsg.rules import RULES
 
     rule = RULES.get(code.upper())
-    if rule is None:
-        return None
-
-    def indent(text: str) -> str:
-        return "\n".join(("    " + line).rstrip() for line in text.splitlines())
-
-    # The example needs these flags to report the rule (an option, a rule off by default).
-    run_with = f"# flake8 {rule.example_options}\n" if rule.example_options else ""
-    parts = [
-        f"{rule.code} {rule.name}: {rule.summary}"
-        + (" (off by default)" if rule.default_off else ""),
-        "",
-        "What it does",
-        rule.what,
-        "",
-        "Why is this bad?",
-        rule.why,
-        "",
-        "Example",
-        indent(run_with + rule.example),
-        "",
-        "Use instead",
-        indent(rule.instead),
-        "",
-        "Options",
-        rule.options,
-    ]
-    return "\n".join(parts) + "\n"
+    return rule.explain() if rule is not None else None
 
 
 # ---- check ----------------------------------------------------------------------------------

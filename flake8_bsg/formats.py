@@ -183,7 +183,6 @@ def sarif_level(code: str) -> str:
 
 def sarif_rules(extra_codes: Sequence[str]) -> List[Dict[str, object]]:
     """A rule descriptor per BSG rule (documented), then one per other code (id only)."""
-    from flake8_bsg.cli import explain
     from flake8_bsg.rules import RULES
 
     rules: List[Dict[str, object]] = []
@@ -194,7 +193,7 @@ def sarif_rules(extra_codes: Sequence[str]) -> List[Dict[str, object]]:
                 "name": rule.name,
                 "shortDescription": {"text": rule.summary},
                 "fullDescription": {"text": rule.what},
-                "help": {"text": explain(code) or rule.summary},
+                "help": {"text": rule.explain()},
                 "defaultConfiguration": {
                     "enabled": not rule.default_off,
                     "level": sarif_level(code),

@@ -74,6 +74,35 @@ class Rule:
     messages: Dict[str, str] = field(default_factory=dict)
     check: Check = _no_check
 
+    def explain(self) -> str:
+        """The documentation ``flake8-bsg explain`` prints (and SARIF carries as help)."""
+
+        def indent(text: str) -> str:
+            return "\n".join(("    " + line).rstrip() for line in text.splitlines())
+
+        # The example needs these flags to report the rule (an option, a rule off by default).
+        run_with = f"# flake8 {self.example_options}\n" if self.example_options else ""
+        parts = [
+            f"{self.code} {self.name}: {self.summary}"
+            + (" (off by default)" if self.default_off else ""),
+            "",
+            "What it does",
+            self.what,
+            "",
+            "Why is this bad?",
+            self.why,
+            "",
+            "Example",
+            indent(run_with + self.example),
+            "",
+            "Use instead",
+            indent(self.instead),
+            "",
+            "Options",
+            self.options,
+        ]
+        return "\n".join(parts) + "\n"
+
     def message(self, key: str, **fields: object) -> str:
         return self.messages[key].format(**fields)
 

@@ -223,6 +223,14 @@ ASSERT_COMPARISONS = {
     "assertIn": True,
     "assertNotIn": True,
 }
+#: String methods that keep a message what it is (messages compare case-insensitively).
+MESSAGE_NORMALISERS = frozenset({"lower", "casefold", "upper", "strip"})
+#: Retry decorators naming the error classes they retry: (qualified name, positional index of
+#: the classes or None, keyword of the classes).
+RETRY_DECORATORS = {
+    "backoff.on_exception": (1, "exception"),
+    "stamina.retry": (None, "on"),
+}
 #: Awaiting one of these awaits the coroutines given to it.
 AWAIT_ALL = frozenset({"asyncio.gather", "asyncio.wait_for", "asyncio.shield"})
 

@@ -40,7 +40,7 @@ from flake8_bsg.flow.coverage import (
 )
 from flake8_bsg.flow.operands import Operands
 from flake8_bsg.flow.resolve import Resolver
-from flake8_bsg.flow.values import CodeExpr, Domain, LocalClass, Value
+from flake8_bsg.flow.values import CodeExpr, Domain, LocalClass, Sym, Value
 
 HTTP = clients.HTTP_ERRORS
 
@@ -331,11 +331,15 @@ class Handling:
         return re.search(r"^\s*(?:[\w.]+\.)?" + re.escape(short) + r"\b", section, re.M) is not None
 
     def retried_by_decorator(self, func: FuncInfo, kind: str) -> bool:
-        """Celery ``autoretry_for=`` or tenacity ``retry=retry_if_exception_type(...)``."""
+        """Celery ``autoretry_for=`` (or a ``base=`` class setting it), tenacity
+        ``retry=retry_if_exception_type(...)``, ``backoff.on_exception(wait, Error)``,
+        ``stamina.retry(on=Error)``."""
         for decorator in func.decorators:
             expr = decorator.decorator
             if not isinstance(expr, cst.Call):
                 continue
+            if self.retry_decorator_names(expr, func, kind):
+                return True
             for arg in expr.args:
                 if arg.keyword is None:
                     continue
@@ -352,6 +356,22 @@ class Handling:
                             named += self.r.clause_classes(inner.value, func.outer, 0) or []
                         if self.r.catches(named, kind):
                             return True
+        return False
+
+    def retry_decorator_names(self, expr: cst.Call, func: FuncInfo, kind: str) -> bool:
+        """A retry decorator of :data:`flake8_bsg.clients.RETRY_DECORATORS` naming ``kind``."""
+        decorator = self.r.resolve(expr.func, func.outer, 0)
+        if not isinstance(decorator, Sym) or decorator.qualname not in clients.RETRY_DECORATORS:
+            return False
+        index, keyword = clients.RETRY_DECORATORS[decorator.qualname]
+        positional = [a.value for a in expr.args if a.keyword is None and not a.star]
+        named = [a.value for a in expr.args if a.keyword is not None and a.keyword.value == keyword]
+        if index is not None and len(positional) > index:
+            named.append(positional[index])
+        for classes_expr in named:
+            classes = self.r.clause_classes(classes_expr, func.outer, 0) or []
+            if self.r.catches(classes, kind):
+                return True
         return False
 
     def base_retries(self, expr: cst.BaseExpression, func: FuncInfo, kind: str) -> bool:

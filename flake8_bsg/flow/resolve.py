@@ -357,6 +357,12 @@ class Resolver:
             return None
         if isinstance(owner, (Response, HttpSession, HttpModule, Json)):
             return Method(owner, attr)
+        if (
+            isinstance(owner, CodeExpr)
+            and owner.domain.holds_messages
+            and attr in clients.MESSAGE_NORMALISERS
+        ):
+            return Method(owner, attr)
         if isinstance(owner, RaisesCtx):
             return ErrorObj(owner.kind, owner.origin) if attr == owner.attr else None
         if isinstance(owner, LocalClass):
@@ -480,6 +486,9 @@ class Resolver:
 
     def method_result(self, method: Method, node: cst.Call, scope: Scope, order: int) -> Value:
         owner = method.owner
+        if isinstance(owner, CodeExpr):
+            # `message.lower() == "tariff not found"`: messages compare case-insensitively
+            return owner
         if isinstance(owner, HttpSession) and method.name in clients.HTTP_METHODS:
             return self.http_response(owner, method.name, node, scope, order)
         if isinstance(owner, Response) and method.name == "json":
@@ -639,6 +648,7 @@ class Resolver:
         self, annotation: cst.BaseExpression, scope: Scope, order: int
     ) -> Iterator[Tuple[cst.BaseExpression, Scope]]:
         todo = [annotation]
+        seen: Set[int] = set()
         while todo:
             expr = todo.pop(0)
             if isinstance(expr, cst.SimpleString):
@@ -666,7 +676,31 @@ class Resolver:
             if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
                 todo += [expr.left, expr.right]
                 continue
+            alias = self._type_alias(expr, scope) if isinstance(expr, cst.Name) else None
+            if alias is not None and len(seen) < 20 and id(alias) not in seen:
+                # `ContactDep = Annotated[ContactApi, Depends(...)]`, then `api: ContactDep`
+                seen.add(id(alias))
+                todo.append(alias)
+                continue
             yield expr, scope
+
+    def _type_alias(self, name: cst.Name, scope: Scope) -> Optional[cst.BaseExpression]:
+        """The annotation a name is the only binding of, when it is a compound annotation
+        (``X = Annotated[...]``, ``X: TypeAlias = A | None``)."""
+        current: Optional[Scope] = scope
+        while current is not None:
+            bindings = current.bindings.get(name.value)
+            if bindings:
+                if len(bindings) != 1:
+                    return None
+                value = bindings[0].value
+                if isinstance(value, AnnotatedValue):
+                    value = value.value
+                if isinstance(value, (cst.Subscript, cst.BinaryOperation)):
+                    return value
+                return None
+            current = current.parent
+        return None
 
     def param_value(self, param: cst.Param, func: FuncInfo) -> Value:
         if param.annotation is not None:

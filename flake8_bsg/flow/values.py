@@ -187,7 +187,7 @@ ErrorOrigin: TypeAlias = Union[HandlerRec, WithRec, None]
 CodeOrigin: TypeAlias = Union[HandlerRec, WithRec, ResponseOrigin, None]
 JsonOrigin: TypeAlias = Union[HandlerRec, WithRec, ResponseOrigin, None]
 MethodOwner: TypeAlias = Union[
-    "Instance", "SelfRef", "Response", "HttpSession", "HttpModule", "Json"
+    "CodeExpr", "Instance", "SelfRef", "Response", "HttpSession", "HttpModule", "Json"
 ]
 
 #: Every value an expression can resolve to; ``None`` is unknown.

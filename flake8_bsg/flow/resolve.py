@@ -43,6 +43,7 @@ from flake8_bsg.flow.values import (
     JsonPart,
     LocalClass,
     LocalFunc,
+    LocalInstance,
     Method,
     RaisesCtx,
     Response,
@@ -367,6 +368,11 @@ class Resolver:
             return ErrorObj(owner.kind, owner.origin) if attr == owner.attr else None
         if isinstance(owner, LocalClass):
             return self.class_attribute(owner.info, attr)
+        if isinstance(owner, LocalInstance):
+            # `services.senders.senders()`: only the clients it holds (its own methods are not
+            # followed from outside the class)
+            held = self.self_attribute(owner.info, attr)
+            return held if isinstance(held, (Instance, HttpSession)) else None
         return None
 
     def symbol_attribute(self, qualname: str, attr: str) -> Value:
@@ -431,6 +437,8 @@ class Resolver:
         client = self.client_of_class(func)
         if client is not None:
             return Instance(client)
+        if isinstance(func, LocalClass):
+            return LocalInstance(func.info)
         if isinstance(func, Builtin):
             if func.name == "getattr" and len(node.args) >= 2:
                 name = self.resolve(node.args[1].value, scope, order)
@@ -642,6 +650,8 @@ class Resolver:
                 return ErrorObj(kind, None)
             if isinstance(value, Sym) and value.qualname in clients.HTTP_SESSIONS:
                 return HttpSession(None)
+            if isinstance(value, LocalClass):
+                return LocalInstance(value.info)
         return None
 
     def _annotation_parts(

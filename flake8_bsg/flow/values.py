@@ -60,6 +60,14 @@ class LocalClass:
 
 
 @dataclass(frozen=True)
+class LocalInstance:
+    """An instance of a class of this file that is not a client (``Services(...)``): its
+    attributes that hold clients are clients."""
+
+    info: ClassInfo
+
+
+@dataclass(frozen=True)
 class Client:
     """A kind of BSG client: an API 1.0 class, a declared wrapper class, or a local subclass."""
 
@@ -196,6 +204,7 @@ Value: TypeAlias = Union[
     Builtin,
     LocalFunc,
     LocalClass,
+    LocalInstance,
     Instance,
     SelfRef,
     Method,

@@ -231,8 +231,10 @@ RETRY_DECORATORS = {
     "backoff.on_exception": (1, "exception"),
     "stamina.retry": (None, "on"),
 }
-#: Awaiting one of these awaits the coroutines given to it.
-AWAIT_ALL = frozenset({"asyncio.gather", "asyncio.wait_for", "asyncio.shield"})
+#: Scheduling a coroutine with one of these only references it: its error surfaces elsewhere.
+SCHEDULERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
+#: Methods of task queues that take a call to run later (FastAPI, Celery).
+TASK_QUEUES = frozenset({"add_task", "delay", "apply_async"})
 
 HTTP_MODULES = ("requests", "httpx", "aiohttp")
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request"})

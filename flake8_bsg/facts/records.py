@@ -267,8 +267,6 @@ class Facts:
         self.func_of_scope: dict[int, FuncInfo] = {}
         self.handler_of_node: dict[int, HandlerRec] = {}
         self.order_of: dict[int, int] = {}
-        #: Calls awaited directly (``await f(...)``), by ``id``.
-        self.awaited: dict[int, cst.Call] = {}
         #: Whether a dict literal is bound to a name anywhere (dispatch tables are possible).
         self.has_tables = False
         #: Blocks holding an ``if`` or ``match`` (candidates for response checks).
@@ -306,6 +304,5 @@ def dispose(facts: Facts) -> None:
     facts.subscripts.clear()
     facts.blocks.clear()
     facts.func_of_scope.clear()
-    facts.awaited.clear()
     facts.handler_of_node.clear()
     facts.order_of.clear()

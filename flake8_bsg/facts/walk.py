@@ -555,12 +555,6 @@ def _dotted(node: cst.BaseExpression) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
-def _await(self: _Walker, node: cst.Await) -> bool:
-    if isinstance(node.expression, cst.Call):
-        self.facts.awaited[id(node.expression)] = node.expression
-    return True
-
-
 def _yield_as_return(self: _Walker, node: cst.Yield) -> bool:
     if self.func is not None and isinstance(node.value, cst.BaseExpression):
         self.func.returns.append((node.value, self.order))
@@ -590,7 +584,6 @@ _HANDLERS: Dict[type, Callable[[_Walker, Any], bool]] = {
     cst.Call: _Walker.on_call,
     cst.Return: _Walker.on_return,
     cst.Yield: _yield_as_return,
-    cst.Await: _await,
     cst.Raise: _Walker.on_raise,
     cst.Comparison: _Walker.on_comparison,
     cst.Match: _Walker.on_match,

@@ -425,6 +425,10 @@ class FileAnalysis:
         """``self.assertEqual(cm.exception.code, 41)``, ``assertIn(code, (26, 89))``: the first
         two arguments compared as ``==`` (or ``in``) would compare them."""
         positional = [a.value for a in rec.node.args if a.keyword is None and not a.star]
+        named = {a.keyword.value: a.value for a in rec.node.args if a.keyword is not None}
+        for keyword in ("first", "second", "member", "container"):
+            if keyword in named:
+                positional.append(named[keyword])
         if len(positional) < 2:
             return []
         first, second = positional[:2]

@@ -59,6 +59,8 @@ class BsgCall:
         #: Inside ``asyncio.gather(..., return_exceptions=True)``: the error is returned as a
         #: result, never raised.
         self.returned = False
+        #: A method handed to an executor (``to_thread``, ``run_in_executor``, ...).
+        self.handed = False
 
 
 class CallFinder:
@@ -72,15 +74,18 @@ class CallFinder:
         #: Calls of functions of this file (which may let BSG errors escape).
         self.local_calls: List[Tuple[CallRec, FuncInfo]] = []
         self._lambdas: Optional[Dict[int, FuncInfo]] = None
+        #: Calls whose errors come back as results (``gather(..., return_exceptions=True)``).
+        self.returned: Set[int] = set()
 
     def find(self) -> None:
-        awaited: Optional[Set[int]] = None
-        returned = self.returned_calls()
+        referenced: Optional[Set[int]] = None
+        self.returned = self.returned_calls()
         for rec in self.facts.calls:
             func = self.r.resolve(rec.node.func, rec.scope, rec.order)
             call = self.bsg_call(rec, func)
             if call is not None:
-                call.returned = id(rec.node) in returned
+                # a direct client call in gather's arguments raises before gather runs
+                call.returned = call.handed and id(rec.node) in self.returned
                 self.bsg_calls.append(call)
                 continue
             targets = []
@@ -92,11 +97,10 @@ class CallFinder:
                 targets = self.r.def_targets(rec.node.func.value, rec.scope)
             for info in targets:
                 if info.is_async:
-                    # calling a coroutine function runs nothing: it runs where it is awaited
-                    # (directly or through gather/wait_for); create_task() only references it
-                    if awaited is None:
-                        awaited = self.awaited_calls()
-                    if id(rec.node) not in awaited:
+                    # a coroutine handed to create_task() and the like only is referenced
+                    if referenced is None:
+                        referenced = self.referenced_coroutines()
+                    if id(rec.node) in referenced:
                         continue
                 self.local_calls.append((rec, info))
         # a broad clause binds a code expression when its try guards a BSG call
@@ -108,7 +112,8 @@ class CallFinder:
                     self.r.guarded_by_handler.setdefault(id(handler), set()).add(call.kind)
 
     def returned_calls(self) -> Set[int]:
-        """The calls inside the arguments of ``asyncio.gather(..., return_exceptions=True)``."""
+        """The calls inside the arguments of ``asyncio.gather(..., return_exceptions=True)``:
+        the coroutines and hand-offs there return their errors as results."""
         out: Set[int] = set()
         for rec in self.facts.calls:
             node = rec.node
@@ -125,19 +130,20 @@ class CallFinder:
                 out |= _calls_within([arg.value for arg in node.args if arg.keyword is None])
         return out
 
-    def awaited_calls(self) -> Set[int]:
-        """The calls whose coroutine is awaited: ``await f()``, and the calls inside the
-        arguments of an awaited ``asyncio.gather``/``wait_for``/``shield``."""
+    def referenced_coroutines(self) -> Set[int]:
+        """The calls handed directly to ``asyncio.create_task``/``ensure_future`` or to a
+        task queue (``add_task``, ``.delay``, ``.apply_async``): they only reference the
+        coroutine, whose error does not surface there."""
         out: Set[int] = set()
-        records = {id(rec.node): rec for rec in self.facts.calls}
-        for node in self.facts.awaited.values():
-            out.add(id(node))
-            rec = records.get(id(node))
-            if rec is None:
-                continue
-            func = self.r.resolve(node.func, rec.scope, rec.order)
-            if isinstance(func, Sym) and func.qualname in clients.AWAIT_ALL:
-                out |= _calls_within([arg.value for arg in node.args])
+        for rec in self.facts.calls:
+            node = rec.node
+            func = node.func
+            scheduler = isinstance(func, cst.Attribute) and func.attr.value in clients.TASK_QUEUES
+            if not scheduler:
+                resolved = self.r.resolve(func, rec.scope, rec.order)
+                scheduler = isinstance(resolved, Sym) and resolved.qualname in clients.SCHEDULERS
+            if scheduler:
+                out |= {id(arg.value) for arg in node.args if isinstance(arg.value, cst.Call)}
         return out
 
     def local_target(self, func: Value) -> Optional[FuncInfo]:
@@ -216,7 +222,10 @@ class CallFinder:
         there, a function or lambda of this file a call of it."""
         method = self.r.resolve(arg, rec.scope, rec.order)
         if isinstance(method, Method):
-            return self.method_call(rec, method)
+            call = self.method_call(rec, method)
+            if call is not None:
+                call.handed = True
+                return call
         target = self.local_target(method)
         if target is None and isinstance(arg, cst.Lambda):
             target = self.lambdas().get(id(arg))

@@ -23,7 +23,7 @@ from flake8_bsg.codes import (
 from flake8_bsg.facts.records import Facts, Scope, block_statements
 from flake8_bsg.facts.walk import children
 from flake8_bsg.flow.operands import Operands
-from flake8_bsg.flow.values import Builtin, CodeExpr, Json, Table
+from flake8_bsg.flow.values import Builtin, CodeExpr, Json, JsonPart, Table
 
 #: A code, a message (by member name), or the item standing for all HTTP errors.
 Item = Union[int, str]
@@ -114,6 +114,8 @@ class Dispatch:
         self.universe: FrozenSet[Item] = UNIVERSE if kind is Kind.CODES else MESSAGE_UNIVERSE
         #: Whether a branch taking success (0) leaves the block (``return``, ``raise``, ...).
         self.zero_exits = False
+        #: Whether this reads a response check (not an except handler).
+        self.response = False
         self.inner_named: Set[Item] = set()
 
     def is_code(self, node: cst.CSTNode) -> bool:
@@ -139,6 +141,7 @@ class Dispatch:
         fallback = False
         first: Optional[cst.CSTNode] = None
         after = False
+        self.response = self.response or response
         for statement in statements:
             for small in smalls(statement):
                 result = (
@@ -218,13 +221,18 @@ class Dispatch:
     def branch(self, body: List[cst.BaseStatement], effective: FrozenSet[Item]) -> Set[Item]:
         """What a branch taking the codes ``effective`` covers: all of them, unless a nested
         dispatch without a fallback covers fewer."""
-        inner = self.block(body, effective)
+        if self.response:
+            # in a response check, statements beside an inner check are not its fallback;
+            # those after it are, in a branch that success (0) cannot take
+            inner = self.scan(body, effective, response=True)
+            fallback = inner.fallback or (inner.after and 0 not in effective)
+        else:
+            inner = self.block(body, effective)
+            fallback = inner.fallback
         self.inner_named = inner.named
         if 0 in effective and exits(body):
             self.zero_exits = True
-        return (
-            set(effective) if (inner.fallback or not inner.found) else (inner.covered & effective)
-        )
+        return set(effective) if (fallback or not inner.found) else (inner.covered & effective)
 
     def match(self, node: cst.Match, within: FrozenSet[Item]) -> Optional[BranchCover]:
         if not self.is_code(node.subject):
@@ -282,13 +290,16 @@ class Dispatch:
             return set()
         if (
             isinstance(pattern, cst.MatchClass)
-            and not pattern.patterns
             and not pattern.kwds
+            and all(
+                isinstance(p.value, cst.MatchAs) and p.value.pattern is None
+                for p in pattern.patterns
+            )
             and self.domain is Kind.CODES
             and self.operands.resolver.resolve(pattern.cls, self.scope, self.default_order)
             == Builtin("int")
         ):
-            return None  # `case int():` takes every code
+            return None  # `case int():` (or `int(code)`) takes every code
         return set()
 
     def values(self, node: cst.CSTNode) -> Optional[Set[Item]]:
@@ -330,13 +341,14 @@ class Dispatch:
 
         def is_body(expr: cst.BaseExpression) -> bool:
             value = resolver.resolve(expr, self.scope, self._order(expr))
-            return isinstance(value, Json)
+            return isinstance(value, Json) and value.part in (JsonPart.BODY, JsonPart.ITEM)
 
         if (
             isinstance(node, cst.Comparison)
             and len(node.comparisons) == 1
             and isinstance(node.comparisons[0].operator, cst.In)
             and isinstance(node.left, cst.SimpleString)
+            and node.left.evaluated_value in ("error", "message")
         ):
             return is_body(node.comparisons[0].comparator)
         if (

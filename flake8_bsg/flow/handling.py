@@ -119,6 +119,13 @@ class Handling:
                         return MAYBE
         return None
 
+    def site_handler(self, rec: CallRec, kind: str) -> HandlerOf:
+        """The handler of a call of a function of this file (its errors come back as results
+        inside ``gather(..., return_exceptions=True)``)."""
+        if id(rec.node) in self.calls.returned:
+            return MAYBE
+        return self.handler_for(rec.guards, kind)
+
     def find(self) -> None:
         """Handlers of direct calls, then escapes through local calls and re-raises."""
         escapes: Dict[int, Dict[str, Set[Item]]] = {id(f): {} for f in self.facts.functions}
@@ -141,7 +148,7 @@ class Handling:
             rounds += 1
             for rec, target in self.calls.local_calls:
                 for kind, items in list(escapes[id(target)].items()):
-                    handler = self.handler_for(rec.guards, kind)
+                    handler = self.site_handler(rec, kind)
                     label_name = f"{target.name}()"
                     if handler is None:
                         if rec.func is not None:
@@ -253,7 +260,8 @@ class Handling:
                         else:
                             branch = set(cover) & remaining
                             out |= self._raising_codes(body, branch, dispatch, raises)
-                            if exits(body):
+                            if known and exits(body):
+                                # (after an unknown branch, these codes may have gone there)
                                 stopped |= branch
                             remaining -= set(cover)
                         current = current.orelse
@@ -299,7 +307,7 @@ class Handling:
         if not sites:
             return False
         for rec in sites:
-            handler = self.handler_for(rec.guards, kind)
+            handler = self.site_handler(rec, kind)
             if handler is None and not self.covered(rec.func, kind, seen):
                 return False
         return True

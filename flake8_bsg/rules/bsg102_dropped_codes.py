@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+from flake8_bsg.clients import HTTP_ERRORS
 from flake8_bsg.rules.base import (
     Rule,
     Violation,
@@ -33,7 +34,7 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
                 dispatch_key(dispatch),
                 subject=dispatch_subject(dispatch),
                 dropped=describe_dropped(dropped),
-                them="it" if len(dropped) == 1 else "them",
+                them="it" if len(dropped) == 1 and dropped[0] != HTTP_ERRORS else "them",
                 fallback=_fallback_hint(dispatch),
             )
 

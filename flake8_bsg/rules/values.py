@@ -189,10 +189,18 @@ def _shared_possible(found: Tuple[Verdict, ...]) -> Tuple[Verdict, ...]:
             if compared.table and used[(id(compared.node), compared.value)]:
                 item = item._replace(category=Category.FINE)
             elif compared.members and calls is not None:
-                if any(member in calls for member in compared.members if member is not None):
+                if any(_item(member, compared) in calls for member in compared.members):
                     item = item._replace(category=Category.FINE)
         out.append(item)
     return tuple(out)
+
+
+def _item(value: ConstValue, compared: ComparedValue) -> object:
+    """A compared value as the calls' items name it (a message by its member's name)."""
+    if compared.expr is not None and compared.expr.domain.holds_messages:
+        member = lookup_message(value) if isinstance(value, str) else None
+        return member.name if member is not None else None
+    return value
 
 
 def verdicts(analysis: FileAnalysis) -> Tuple[Verdict, ...]:

@@ -232,7 +232,13 @@ RETRY_DECORATORS = {
     "stamina.retry": (None, "on"),
 }
 #: Scheduling a coroutine with one of these only references it: its error surfaces elsewhere.
-SCHEDULERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
+SCHEDULERS = frozenset(
+    {"asyncio.create_task", "asyncio.ensure_future", "asyncio.run_coroutine_threadsafe"}
+)
+#: The same as methods of an event loop (a TaskGroup's ``create_task`` is not one).
+LOOP_SCHEDULERS = frozenset({"create_task", "ensure_future"})
+#: Awaiting one of these awaits the coroutines given to it.
+AWAIT_ALL = frozenset({"asyncio.gather", "asyncio.wait_for", "asyncio.shield"})
 #: Methods of task queues that take a call to run later (FastAPI, Celery).
 TASK_QUEUES = frozenset({"add_task", "delay", "apply_async"})
 

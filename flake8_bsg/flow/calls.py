@@ -76,6 +76,8 @@ class CallFinder:
         self._lambdas: Optional[Dict[int, FuncInfo]] = None
         #: Calls whose errors come back as results (``gather(..., return_exceptions=True)``).
         self.returned: Set[int] = set()
+        #: Executor calls that run a function of this file (``to_thread(_send, ...)``).
+        self.handed_records: Set[int] = set()
 
     def find(self) -> None:
         referenced: Optional[Set[int]] = None
@@ -138,12 +140,24 @@ class CallFinder:
         for rec in self.facts.calls:
             node = rec.node
             func = node.func
-            scheduler = isinstance(func, cst.Attribute) and func.attr.value in clients.TASK_QUEUES
-            if not scheduler:
+            if isinstance(func, cst.Attribute) and func.attr.value in clients.TASK_QUEUES:
+                scheduler = True
+            elif isinstance(func, cst.Attribute) and func.attr.value in clients.LOOP_SCHEDULERS:
+                # `loop.create_task(f())`; a TaskGroup's tasks raise where the group ends
+                scheduler = not self.r.is_task_group(func.value, rec.scope, rec.order)
+            else:
                 resolved = self.r.resolve(func, rec.scope, rec.order)
                 scheduler = isinstance(resolved, Sym) and resolved.qualname in clients.SCHEDULERS
-            if scheduler:
-                out |= {id(arg.value) for arg in node.args if isinstance(arg.value, cst.Call)}
+            if not scheduler:
+                continue
+            todo = [arg.value for arg in node.args if isinstance(arg.value, cst.Call)]
+            while todo:
+                call = todo.pop()
+                out.add(id(call))
+                # through wait_for/shield/gather: `ensure_future(wait_for(f(), 5))`
+                wrapper = self.r.resolve(call.func, rec.scope, rec.order)
+                if isinstance(wrapper, Sym) and wrapper.qualname in clients.AWAIT_ALL:
+                    todo += [a.value for a in call.args if isinstance(a.value, cst.Call)]
         return out
 
     def local_target(self, func: Value) -> Optional[FuncInfo]:
@@ -231,6 +245,7 @@ class CallFinder:
             target = self.lambdas().get(id(arg))
         if target is not None:
             self.local_calls.append((rec, target))
+            self.handed_records.add(id(rec.node))
         return None
 
     def lambdas(self) -> Dict[int, FuncInfo]:

@@ -131,11 +131,16 @@ class Dispatch:
         return self.scan(statements, within)
 
     def scan(
-        self, statements: List[cst.BaseStatement], within: FrozenSet[Item], response: bool = False
+        self,
+        statements: List[cst.BaseStatement],
+        within: FrozenSet[Item],
+        response: bool = False,
+        tables: bool = False,
     ) -> Coverage:
         """The coverage of a block; its ``fallback`` comes from the dispatch itself.
-        ``response``: only ``if``/``match`` statements dispatch, and other statements are not
-        fallbacks by themselves (the caller decides from ``after``)."""
+        ``response``: only ``if``/``match`` statements dispatch (and table lookups, with
+        ``tables``: inside a branch of the check), and other statements are not fallbacks by
+        themselves (the caller decides from ``after``)."""
         covered: Set[Item] = set()
         named: Set[Item] = set()
         fallback = False
@@ -146,7 +151,7 @@ class Dispatch:
             for small in smalls(statement):
                 result = (
                     self.statement(small, within)
-                    if not response or isinstance(small, (cst.If, cst.Match))
+                    if not response or tables or isinstance(small, (cst.If, cst.Match))
                     else None
                 )
                 if result is None:
@@ -222,10 +227,15 @@ class Dispatch:
         """What a branch taking the codes ``effective`` covers: all of them, unless a nested
         dispatch without a fallback covers fewer."""
         if self.response:
-            # in a response check, statements beside an inner check are not its fallback;
-            # those after it are, in a branch that success (0) cannot take
-            inner = self.scan(body, effective, response=True)
-            fallback = inner.fallback or (inner.after and 0 not in effective)
+            # in a response check, statements before an inner check are not its fallback;
+            # those after it are when they are the failure path: success left the branch, or
+            # success cannot take the branch and the branch itself leaves
+            outer_zero_exits, self.zero_exits = self.zero_exits, False
+            inner = self.scan(body, effective, response=True, tables=True)
+            inner_zero_exits = self.zero_exits
+            self.zero_exits = outer_zero_exits or inner_zero_exits
+            failure_path = inner_zero_exits or (0 not in effective and exits(body))
+            fallback = inner.fallback or (inner.after and failure_path)
         else:
             inner = self.block(body, effective)
             fallback = inner.fallback
@@ -339,9 +349,12 @@ class Dispatch:
         ``isinstance(data, dict)``, ``data`` (the body's truthiness)."""
         resolver = self.operands.resolver
 
-        def is_body(expr: cst.BaseExpression) -> bool:
+        def is_body(expr: cst.BaseExpression, entry: bool = True) -> bool:
+            # `entry`: a recipient's entry of "result" counts (for a key or type test; its
+            # truthiness would be the list's)
+            parts = (JsonPart.BODY, JsonPart.ITEM) + ((JsonPart.RESULT,) if entry else ())
             value = resolver.resolve(expr, self.scope, self._order(expr))
-            return isinstance(value, Json) and value.part in (JsonPart.BODY, JsonPart.ITEM)
+            return isinstance(value, Json) and value.part in parts
 
         if (
             isinstance(node, cst.Comparison)
@@ -359,7 +372,7 @@ class Dispatch:
         ):
             return is_body(node.args[0].value)
         if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
-            return not self.is_code(node) and is_body(node)
+            return not self.is_code(node) and is_body(node, entry=False)
         return False
 
     def condition(self, node: cst.BaseExpression) -> Tuple[Cover, Set[Item]]:

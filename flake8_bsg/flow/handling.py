@@ -119,10 +119,12 @@ class Handling:
                         return MAYBE
         return None
 
-    def site_handler(self, rec: CallRec, kind: str) -> HandlerOf:
-        """The handler of a call of a function of this file (its errors come back as results
-        inside ``gather(..., return_exceptions=True)``)."""
-        if id(rec.node) in self.calls.returned:
+    def site_handler(self, rec: CallRec, kind: str, target: FuncInfo) -> HandlerOf:
+        """The handler of a call of a function of this file (a coroutine or a hand-off inside
+        ``gather(..., return_exceptions=True)`` returns its errors as results)."""
+        if id(rec.node) in self.calls.returned and (
+            target.is_async or id(rec.node) in self.calls.handed_records
+        ):
             return MAYBE
         return self.handler_for(rec.guards, kind)
 
@@ -148,7 +150,7 @@ class Handling:
             rounds += 1
             for rec, target in self.calls.local_calls:
                 for kind, items in list(escapes[id(target)].items()):
-                    handler = self.site_handler(rec, kind)
+                    handler = self.site_handler(rec, kind, target)
                     label_name = f"{target.name}()"
                     if handler is None:
                         if rec.func is not None:
@@ -256,7 +258,8 @@ class Handling:
                         body = block_statements(current.body)
                         if isinstance(cover, Cond):
                             out |= self._raising_codes(body, set(remaining), dispatch, raises)
-                            known = False
+                            # codes it takes and keeps from the raise are fine either way
+                            known = known and exits(body)
                         else:
                             branch = set(cover) & remaining
                             out |= self._raising_codes(body, branch, dispatch, raises)
@@ -307,7 +310,7 @@ class Handling:
         if not sites:
             return False
         for rec in sites:
-            handler = self.site_handler(rec, kind)
+            handler = self.site_handler(rec, kind, func)
             if handler is None and not self.covered(rec.func, kind, seen):
                 return False
         return True

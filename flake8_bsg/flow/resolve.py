@@ -902,6 +902,26 @@ class Resolver:
                 return kind
         return None
 
+    def is_task_group(self, expr: cst.BaseExpression, scope: Scope, order: int) -> bool:
+        """Whether a name is bound by ``async with asyncio.TaskGroup() as tg``."""
+        if not isinstance(expr, cst.Name):
+            return False
+        current: Optional[Scope] = scope
+        while current is not None:
+            bindings = current.bindings.get(expr.value)
+            if bindings:
+                for binding in bindings:
+                    target = binding.value
+                    if binding.kind is BindingKind.WITH and isinstance(target, WithTarget):
+                        item = target.rec.node.items[target.index].item
+                        if isinstance(item, cst.Call):
+                            made = self.resolve(item.func, target.rec.scope, target.rec.order)
+                            if isinstance(made, Sym) and made.qualname == "asyncio.TaskGroup":
+                                return True
+                return False
+            current = current.parent
+        return False
+
     def guard_kind(self, rec: WithRec) -> List[Tuple[str, cst.Call, List[Value]]]:
         """What each item of a ``with`` is: (``raises``|``suppress``, call node, classes)."""
         out: List[Tuple[str, cst.Call, List[Value]]] = []

@@ -237,6 +237,11 @@ SCHEDULERS = frozenset(
 )
 #: The same as methods of an event loop (a TaskGroup's ``create_task`` is not one).
 LOOP_SCHEDULERS = frozenset({"create_task", "ensure_future"})
+#: What gives an event loop, and its classes (in annotations).
+EVENT_LOOPS = frozenset(
+    {"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.new_event_loop"}
+)
+LOOP_CLASSES = frozenset({"asyncio.AbstractEventLoop", "asyncio.BaseEventLoop"})
 #: Awaiting one of these awaits the coroutines given to it.
 AWAIT_ALL = frozenset({"asyncio.gather", "asyncio.wait_for", "asyncio.shield"})
 #: Methods of task queues that take a call to run later (FastAPI, Celery).

@@ -140,14 +140,16 @@ class CallFinder:
         for rec in self.facts.calls:
             node = rec.node
             func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in clients.TASK_QUEUES:
+            resolved = self.r.resolve(func, rec.scope, rec.order)
+            if isinstance(resolved, Sym) and resolved.qualname in clients.SCHEDULERS:
+                scheduler = True
+            elif isinstance(func, cst.Attribute) and func.attr.value in clients.TASK_QUEUES:
                 scheduler = True
             elif isinstance(func, cst.Attribute) and func.attr.value in clients.LOOP_SCHEDULERS:
-                # `loop.create_task(f())`; a TaskGroup's tasks raise where the group ends
-                scheduler = not self.r.is_task_group(func.value, rec.scope, rec.order)
+                # `loop.create_task(f())`, not a TaskGroup's (its tasks raise where it ends)
+                scheduler = self.r.is_event_loop(func.value, rec.scope, rec.order)
             else:
-                resolved = self.r.resolve(func, rec.scope, rec.order)
-                scheduler = isinstance(resolved, Sym) and resolved.qualname in clients.SCHEDULERS
+                scheduler = False
             if not scheduler:
                 continue
             todo = [arg.value for arg in node.args if isinstance(arg.value, cst.Call)]
@@ -157,7 +159,7 @@ class CallFinder:
                 # through wait_for/shield/gather: `ensure_future(wait_for(f(), 5))`
                 wrapper = self.r.resolve(call.func, rec.scope, rec.order)
                 if isinstance(wrapper, Sym) and wrapper.qualname in clients.AWAIT_ALL:
-                    todo += [a.value for a in call.args if isinstance(a.value, cst.Call)]
+                    out |= _calls_within([a.value for a in call.args])
         return out
 
     def local_target(self, func: Value) -> Optional[FuncInfo]:

@@ -216,31 +216,42 @@ class Dispatch:
             effective = (
                 frozenset(remaining) if catch_all or taken is None else frozenset(taken & remaining)
             )
-            covered |= self.branch(body, effective)
+            # a complement (`!= 0`) covers what reaches it, but success takes it only if it
+            # matches
+            success = 0 in (remaining if taken is None else set(taken) & remaining)
+            covered |= self.branch(body, effective, success)
             if taken is not None:
                 all_named |= named & within
             all_named |= self.inner_named & effective
             remaining -= effective if taken is None else (set(taken) | set(effective))
         return BranchCover(covered, all_named, fallback)
 
-    def branch(self, body: List[cst.BaseStatement], effective: FrozenSet[Item]) -> Set[Item]:
+    def branch(
+        self,
+        body: List[cst.BaseStatement],
+        effective: FrozenSet[Item],
+        success: Optional[bool] = None,
+    ) -> Set[Item]:
         """What a branch taking the codes ``effective`` covers: all of them, unless a nested
-        dispatch without a fallback covers fewer."""
+        dispatch without a fallback covers fewer. ``success``: whether success (0) can take
+        the branch (by default: whether 0 is among ``effective``)."""
+        if success is None:
+            success = 0 in effective
         if self.response:
             # in a response check, statements before an inner check are not its fallback;
             # those after it are when they are the failure path: success left the branch, or
-            # success cannot take the branch and the branch itself leaves
+            # success cannot take the branch at all
             outer_zero_exits, self.zero_exits = self.zero_exits, False
             inner = self.scan(body, effective, response=True, tables=True)
             inner_zero_exits = self.zero_exits
             self.zero_exits = outer_zero_exits or inner_zero_exits
-            failure_path = inner_zero_exits or (0 not in effective and exits(body))
+            failure_path = inner_zero_exits or not success
             fallback = inner.fallback or (inner.after and failure_path)
         else:
             inner = self.block(body, effective)
             fallback = inner.fallback
         self.inner_named = inner.named
-        if 0 in effective and exits(body):
+        if success and exits(body):
             self.zero_exits = True
         return set(effective) if (fallback or not inner.found) else (inner.covered & effective)
 

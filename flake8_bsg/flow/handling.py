@@ -256,7 +256,9 @@ class Handling:
                     while isinstance(current, cst.If):
                         cover, _named = dispatch.condition(current.test)
                         body = block_statements(current.body)
-                        if isinstance(cover, Cond):
+                        # `e.code == 21 and verbose` covers nothing for sure, yet may take 21
+                        partial = not cover and dispatch.mentions_code(current.test)
+                        if isinstance(cover, Cond) or partial:
                             out |= self._raising_codes(body, set(remaining), dispatch, raises)
                             # codes it takes and keeps from the raise are fine either way
                             known = known and exits(body)

@@ -902,8 +902,13 @@ class Resolver:
                 return kind
         return None
 
-    def is_task_group(self, expr: cst.BaseExpression, scope: Scope, order: int) -> bool:
-        """Whether a name is bound by ``async with asyncio.TaskGroup() as tg``."""
+    def is_event_loop(self, expr: cst.BaseExpression, scope: Scope, order: int) -> bool:
+        """Whether an expression is an asyncio event loop: ``asyncio.get_running_loop()``
+        (or ``get_event_loop``, ``new_event_loop``), a name bound to one, or a parameter
+        annotated ``asyncio.AbstractEventLoop``."""
+        if isinstance(expr, cst.Call):
+            made = self.resolve(expr.func, scope, order)
+            return isinstance(made, Sym) and made.qualname in clients.EVENT_LOOPS
         if not isinstance(expr, cst.Name):
             return False
         current: Optional[Scope] = scope
@@ -911,12 +916,15 @@ class Resolver:
             bindings = current.bindings.get(expr.value)
             if bindings:
                 for binding in bindings:
-                    target = binding.value
-                    if binding.kind is BindingKind.WITH and isinstance(target, WithTarget):
-                        item = target.rec.node.items[target.index].item
-                        if isinstance(item, cst.Call):
-                            made = self.resolve(item.func, target.rec.scope, target.rec.order)
-                            if isinstance(made, Sym) and made.qualname == "asyncio.TaskGroup":
+                    value = binding.value
+                    if binding.kind is BindingKind.ASSIGN and isinstance(value, cst.Call):
+                        if self.is_event_loop(value, binding.scope, binding.order):
+                            return True
+                    if binding.kind is BindingKind.PARAM and isinstance(value, ParamBinding):
+                        annotation = value.param.annotation
+                        if annotation is not None:
+                            kind = self.resolve(annotation.annotation, value.func.outer, 0)
+                            if isinstance(kind, Sym) and kind.qualname in clients.LOOP_CLASSES:
                                 return True
                 return False
             current = current.parent

@@ -122,3 +122,29 @@ def test_a_response_produces_its_codes() -> None:
         "produces common, sms codes); did you mean 21 SMS_INVALID_PHONE_NUMBER, the same error "
         "in its family?"
     ), found
+
+
+def test_a_code_handled_before_does_not_reach_the_handler() -> None:
+    source = (
+        "from bsg_restapi import APIError, SMSAPI\n"
+        "sms = SMSAPI(config={})\n"
+        "def _send(text):\n"
+        "    try:\n"
+        "        return sms.send(text)\n"
+        "    except APIError as e:\n"
+        "        if e.code == 21:\n"
+        "            return False\n"
+        "        raise\n"
+        "def send(text):\n"
+        "    try:\n"
+        "        return _send(text)\n"
+        "    except APIError as e:\n"
+        "        if e.code == 21:\n"
+        "            return None\n"
+        "        raise\n"
+    )
+    assert messages(source, "BSG203") == [
+        "BSG203 21 SMS_INVALID_PHONE_NUMBER does not reach this handler from the guarded calls "
+        "(they produce other codes of its family: it is handled before, or none of them "
+        "produces it); remove it"
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator, Set
 
-from flake8_bsg.codes import GROUPS, messages_of_group, same_description
+from flake8_bsg.codes import GROUPS, family_of, messages_of_group, same_description
 from flake8_bsg.rules.base import Rule, Violation, families_of, label
 from flake8_bsg.rules.values import Category, value_key, verdicts
 
@@ -26,6 +26,12 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
         value = compared.value
         if verdict.category is Category.NO_ERROR:
             yield RULE.violation(compared.node, "no_error", key)
+        elif verdict.category is Category.IMPOSSIBLE_CODE and _family_produced(compared):
+            # its family comes from the calls, this code does not reach here: a handler of
+            # theirs took it, or they do not produce it (a local validation)
+            yield RULE.violation(
+                compared.node, "not_reaching", key, value=label(value), source=_source(compared)
+            )
         elif verdict.category is Category.IMPOSSIBLE_CODE:
             assert isinstance(value, int)
             same = same_description(value, [c for c in calls if isinstance(c, int)])
@@ -61,6 +67,13 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
             yield RULE.violation(
                 compared.node, "impossible_message", key, value=value, groups=", ".join(groups)
             )
+
+
+def _family_produced(compared: ComparedValue) -> bool:
+    value = compared.value
+    if not isinstance(value, int) or _is_response(compared):
+        return False
+    return family_of(value) in families_of(compared.producible or ())
 
 
 def _is_response(compared: ComparedValue) -> bool:
@@ -127,6 +140,10 @@ def send_code(phone: str, text: str) -> None:
         ),
         "impossible_code": (
             "BSG203 {value} cannot come from {source} ({produce} {families} codes){hint}"
+        ),
+        "not_reaching": (
+            "BSG203 {value} does not reach this handler from {source} (they produce other codes "
+            "of its family: it is handled before, or none of them produces it); remove it"
         ),
         "impossible_range": (
             "BSG203 no code in this range can come from the guarded calls (they produce "

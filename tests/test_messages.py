@@ -148,3 +148,20 @@ def test_a_code_handled_before_does_not_reach_the_handler() -> None:
         "(they produce other codes of its family: it is handled before, or none of them "
         "produces it); remove it"
     ]
+
+
+def test_what_a_declared_helper_lets_escape_names_partial_families_by_code() -> None:
+    source = (
+        "from bsg_restapi import Recipient, SMSAPI\n"
+        "sms = SMSAPI(config={})\n"
+        "def deliver(phone):\n"
+        '    """Send.\n\n    Raises:\n        APIError: when BSG refuses.\n    """\n'
+        "    return sms.send({}, [Recipient(phone)])\n"
+        "def on_signup(phone):\n"
+        "    deliver(phone)\n"
+    )
+    (found,) = messages(source, "BSG101")
+    assert found.startswith(
+        "BSG101 deliver() can fail with BSG error codes (common 1–12, sms 20–36, 41) and no "
+        "enclosing handler catches APIError"
+    ), found

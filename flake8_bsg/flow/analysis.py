@@ -7,7 +7,7 @@ questions is part of the answer for self-referential code), before any rule runs
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List, NamedTuple, Optional, Set
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -16,7 +16,7 @@ from flake8_bsg.codes import (
     FAMILIES,
     GROUPS,
     ErrorMessage,
-    family_of,
+    codes_of_family,
     is_documented,
     messages_of_group,
 )
@@ -157,21 +157,19 @@ class FileAnalysis:
     def _declared_calls(self) -> List[BsgCall]:
         """Calls of functions whose docstring declares the error class they let escape: their
         call sites are BSG calls producing what escapes (as if the docstring were absent)."""
-        out: List[BsgCall] = []
+        # a helper defined in both branches of an `if` may be either: what escapes both
+        found: Dict[Tuple[int, str], Tuple[CallRec, str, Set[Item]]] = {}
         for rec, target in self.calls.local_calls:
-            for kind, items in self.handling.escapes.get(id(target), {}).items():
-                if items and self.handling.declares_raises(target, kind):
-                    if kind == clients.API2_ERROR:
-                        names = {i for i in items if isinstance(i, str)}
-                        families = tuple(
-                            g for g in GROUPS if names & {m.name for m in messages_of_group(g)}
-                        )
-                    else:
-                        found = {family_of(i) for i in items if isinstance(i, int) and i}
-                        families = tuple(f for f in FAMILIES if f in found)
-                    out.append(
-                        BsgCall(rec, f"{target.name}()", frozenset(items), kind, families, ())
-                    )
+            for kind, escaping in self.handling.escapes.get(id(target), {}).items():
+                if escaping and self.handling.declares_raises(target, kind):
+                    key = (id(rec), kind)
+                    if key not in found:
+                        found[key] = (rec, f"{target.name}()", set())
+                    found[key][2].update(escaping)
+        out: List[BsgCall] = []
+        for (_rec, kind), (rec, name, items) in found.items():
+            families, extra = _families_and_codes(kind, items)
+            out.append(BsgCall(rec, name, frozenset(items), kind, families, extra))
         return out
 
     def propagated_on_purpose(self, call: BsgCall) -> bool:
@@ -580,3 +578,16 @@ def _statements_within(statement: cst.CSTNode) -> Set[int]:
             out.add(id(item))
         todo.extend(children(item))
     return out
+
+
+def _families_and_codes(kind: str, items: Set[Item]) -> Tuple[Tuple[str, ...], Tuple[int, ...]]:
+    """How a message names what can escape: API 2.0 message groups, or whole code families by
+    their ranges plus the codes of a family produced only in part (``Recipient()``'s 41)."""
+    if kind == clients.API2_ERROR:
+        names = {i for i in items if isinstance(i, str)}
+        groups = tuple(g for g in GROUPS if names & {m.name for m in messages_of_group(g)})
+        return groups, ()
+    codes = {i for i in items if isinstance(i, int) and i}
+    families = tuple(f for f in FAMILIES if {int(c) for c in codes_of_family(f)} - {0} <= codes)
+    covered = {int(c) for f in families for c in codes_of_family(f)}
+    return families, tuple(sorted(codes - covered))

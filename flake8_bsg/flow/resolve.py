@@ -452,8 +452,13 @@ class Resolver:
                     inner if isinstance(inner, Const) and isinstance(inner.value, tuple) else None
                 )
             if func.name == "super" and (not node.args or len(node.args) == 2):
-                # `super()` or `super(Cls, self)` in a method of a client subclass
+                # `super()` or `super(Cls, self)` in a method of a client subclass `Cls`
                 method = self.facts.func_of_scope.get(id(scope))
+                named = self.resolve(node.args[0].value, scope, order) if node.args else None
+                if node.args and (
+                    method is None or method.cls is None or named != LocalClass(method.cls)
+                ):
+                    return None
                 if method is not None and method.cls is not None:
                     for base in self.class_bases(method.cls):
                         base_client = self.client_of_class(base)

@@ -35,7 +35,7 @@ def _fields(call: BsgCall) -> Dict[str, str]:
             f"{', '.join(call.families)} messages" if call.families else "uncatalogued messages"
         )
         what = f"BSG API 2.0 errors ({groups}, HTTP statuses)"
-    elif call.local:
+    elif call.local and not call.families:
         codes = ", ".join(label(c) for c in call.local)
         what = f"BSG error code {codes}" if len(call.local) == 1 else f"BSG error codes {codes}"
     else:
@@ -43,6 +43,7 @@ def _fields(call: BsgCall) -> Dict[str, str]:
         for family in call.families:
             low, high = family_range(family)
             parts.append(f"{family} {low}–{high}")
+        parts += [str(code) for code in call.local]  # codes of a family produced in part
         what = f"BSG error codes ({', '.join(parts)})"
     return {"call": call.name, "what": what, "error": error}
 

@@ -162,6 +162,37 @@ def test_what_a_declared_helper_lets_escape_names_partial_families_by_code() -> 
     )
     (found,) = messages(source, "BSG101")
     assert found.startswith(
-        "BSG101 deliver() can fail with BSG error codes (common 1–12, sms 20–36, 41) and no "
+        "BSG101 deliver() can fail with BSG error codes (common 1–12, sms 20–36, viber 41) and no "
         "enclosing handler catches APIError"
     ), found
+
+
+def test_families_produced_in_part_are_named_with_runs_of_codes() -> None:
+    source = (
+        "from bsg_restapi import APIError, SMSAPI\n"
+        "sms = SMSAPI(config={})\n"
+        "def sms_but_21(text):\n"
+        '    """Send.\n\n    Raises:\n        APIError: when BSG refuses.\n    """\n'
+        "    try:\n"
+        "        return sms.send(text)\n"
+        "    except APIError as e:\n"
+        "        if e.code == 21:\n"
+        "            return None\n"
+        "        raise\n"
+        "def http_only(text):\n"
+        '    """Send.\n\n    Raises:\n        APIError: when BSG refuses.\n    """\n'
+        "    try:\n"
+        "        return sms.send(text)\n"
+        "    except APIError as e:\n"
+        "        if e.code < 400:\n"
+        "            return None\n"
+        "        raise\n"
+        "def use(text):\n"
+        "    sms_but_21(text)\n"
+        "    http_only(text)\n"
+    )
+    found = messages(source, "BSG101")
+    assert [m.split(" and no enclosing")[0] for m in found] == [
+        "BSG101 sms_but_21() can fail with BSG error codes (common 1–12, sms 20, 22–36)",
+        "BSG101 http_only() can fail with HTTP errors (400–599)",
+    ], found

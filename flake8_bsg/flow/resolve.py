@@ -428,6 +428,20 @@ class Resolver:
     def class_bases(self, info: ClassInfo) -> List[Value]:
         return [self.resolve(arg.value, info.outer, 0) for arg in info.node.bases]
 
+    def _is_ancestor(self, candidate: ClassInfo, cls: ClassInfo) -> bool:
+        """Whether ``candidate`` is ``cls`` or one of its bases of this file."""
+        seen: Set[int] = set()
+        todo = [cls]
+        while todo:
+            current = todo.pop()
+            if current is candidate:
+                return True
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            todo += [b.info for b in self.class_bases(current) if isinstance(b, LocalClass)]
+        return False
+
     def call_result(self, node: cst.Call, scope: Scope, order: int) -> Value:
         func = self.resolve(node.func, scope, order)
         if func is None:
@@ -455,10 +469,13 @@ class Resolver:
                 # `super()` or `super(Cls, self)` in a method of a client subclass `Cls`
                 method = self.facts.func_of_scope.get(id(scope))
                 named = self.resolve(node.args[0].value, scope, order) if node.args else None
-                if node.args and (
-                    method is None or method.cls is None or named != LocalClass(method.cls)
+                if (
+                    isinstance(named, LocalClass)
+                    and method is not None
+                    and method.cls is not None
+                    and not self._is_ancestor(named.info, method.cls)
                 ):
-                    return None
+                    return None  # not in the class's hierarchy: a TypeError at run time
                 if method is not None and method.cls is not None:
                     for base in self.class_bases(method.cls):
                         base_client = self.client_of_class(base)

@@ -8,10 +8,10 @@ helper whose every call site handles it), and the file is not a test file.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Iterator
+from typing import TYPE_CHECKING, Dict, Iterator, List, Tuple
 
 from flake8_bsg import clients
-from flake8_bsg.codes import family_range
+from flake8_bsg.codes import family_of, family_range, is_documented
 from flake8_bsg.rules.base import Rule, Violation, label
 
 if TYPE_CHECKING:
@@ -43,9 +43,27 @@ def _fields(call: BsgCall) -> Dict[str, str]:
         for family in call.families:
             low, high = family_range(family)
             parts.append(f"{family} {low}–{high}")
-        parts += [str(code) for code in call.local]  # codes of a family produced in part
-        what = f"BSG error codes ({', '.join(parts)})"
+        parts += partial_families(call.local)  # `viber 41`, `sms 20, 22–36`
+        what = f"BSG error codes ({', '.join(parts)})" if parts else "HTTP errors (400–599)"
     return {"call": call.name, "what": what, "error": error}
+
+
+def partial_families(codes: Tuple[int, ...]) -> List[str]:
+    """Codes of families produced only in part, by family, runs joined: ``sms 20, 22–36``."""
+    by_family: Dict[str, List[int]] = {}
+    for code in sorted(codes):
+        by_family.setdefault(family_of(code) or "", []).append(code)
+    out = []
+    for family, members in by_family.items():
+        runs: List[List[int]] = []
+        for code in members:
+            if runs and is_documented(code - 1) and runs[-1][-1] == code - 1:
+                runs[-1].append(code)
+            else:
+                runs.append([code])
+        text = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+        out.append(f"{family} {text}".strip())
+    return out
 
 
 RULE = Rule(

@@ -54,6 +54,14 @@ def check(analysis: FileAnalysis) -> Iterator[Violation]:
                 families=", ".join(families_of(compared.producible or ())),
                 hint=hint,
             )
+        elif verdict.category is Category.IMPOSSIBLE_RANGE and _family_produced(compared):
+            yield RULE.violation(
+                compared.node,
+                "range_not_reaching",
+                key,
+                value=label(value),
+                source=_source(compared),
+            )
         elif verdict.category is Category.IMPOSSIBLE_RANGE:
             yield RULE.violation(
                 compared.node,
@@ -144,6 +152,11 @@ def send_code(phone: str, text: str) -> None:
         "not_reaching": (
             "BSG203 {value} does not reach this handler from {source} (they produce other codes "
             "of its family: it is handled before, or none of them produces it); remove it"
+        ),
+        "range_not_reaching": (
+            "BSG203 no code in this range reaches this handler from {source} ({value} is a "
+            "bound; the codes of its family there are handled before, or not produced); fix the "
+            "range or remove the branch"
         ),
         "impossible_range": (
             "BSG203 no code in this range can come from the guarded calls (they produce "

@@ -31,7 +31,7 @@ from flake8_bsg.facts.records import (
     WithRec,
 )
 from flake8_bsg.facts.walk import children
-from flake8_bsg.flow.calls import UNCATALOGUED, BsgCall, CallFinder
+from flake8_bsg.flow.calls import BsgCall, CallFinder
 from flake8_bsg.flow.coverage import (
     HTTP,
     HTTP_SET,
@@ -213,7 +213,7 @@ class FileAnalysis:
                     required,
                 )
             )
-        if messages and UNCATALOGUED not in messages:
+        if messages and clients.UNCATALOGUED not in messages:
             dispatch = self.handling.code_dispatch(handler, Kind.MESSAGES)
             coverage = dispatch.block(handler.body, dispatch.universe)
             ordered: List[Item] = [m.name for m in ErrorMessage if m.name in messages]

@@ -30,8 +30,6 @@ from flake8_bsg.flow.values import (
 )
 from flake8_bsg.options import Config
 
-UNCATALOGUED = clients.UNCATALOGUED
-
 
 class BsgCall:
     """A recognised BSG call.
@@ -277,7 +275,7 @@ class CallFinder:
             items: FrozenSet[Item] = (
                 frozenset(m.name for g in groups for m in messages_of_group(g))
                 if groups
-                else frozenset({UNCATALOGUED})
+                else frozenset({clients.UNCATALOGUED})
             )
             return BsgCall(
                 rec,

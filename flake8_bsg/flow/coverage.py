@@ -15,7 +15,6 @@ import libcst as cst
 from flake8_bsg import clients
 from flake8_bsg.codes import (
     HTTP_ERROR_STATUSES,
-    HTTP_STATUSES,
     ErrorMessage,
     lookup_message,
     messages_containing,
@@ -34,7 +33,6 @@ MESSAGE_UNIVERSE: FrozenSet[str] = frozenset(m.name for m in ErrorMessage)
 #: The item standing for every HTTP status (400-599) of a failed API 1.0 request.
 HTTP = clients.HTTP_ERRORS
 HTTP_SET: FrozenSet[int] = frozenset(HTTP_ERROR_STATUSES)
-HTTP_STATUS_SET: FrozenSet[int] = frozenset(HTTP_STATUSES)
 
 
 class Cond(enum.Enum):

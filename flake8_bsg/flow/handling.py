@@ -28,6 +28,7 @@ from flake8_bsg.facts.records import (
 )
 from flake8_bsg.flow.calls import CallFinder
 from flake8_bsg.flow.coverage import (
+    HTTP,
     HTTP_SET,
     UNIVERSE,
     Cond,
@@ -41,8 +42,6 @@ from flake8_bsg.flow.coverage import (
 from flake8_bsg.flow.operands import Operands
 from flake8_bsg.flow.resolve import Resolver
 from flake8_bsg.flow.values import CodeExpr, Domain, LocalClass, Sym, Value
-
-HTTP = clients.HTTP_ERRORS
 
 
 class Unreadable(enum.Enum):
@@ -199,9 +198,6 @@ class Handling:
             handled = self.handled[id(guard)] = Handled()
             self.guard_nodes[id(guard)] = guard
         return handled
-
-    def handled_by(self, guard: HandlingGuard) -> Optional[Handled]:
-        return self.handled.get(id(guard))
 
     def code_dispatch(self, handler: HandlerRec, kind: Kind) -> Dispatch:
         """The dispatch on the code (``Kind.CODES``) or message of the error ``handler`` binds."""

@@ -123,7 +123,11 @@ def check_findings(
     source: str, filename: str, config: Config, force: bool = False
 ) -> List[Finding]:
     """The findings of one file, sorted by position and message; never raises."""
-    if not force and not may_involve_bsg(source, config):
+    if (
+        not force
+        and not may_involve_bsg(source, config)
+        and not _takes_part(source, filename, config)
+    ):
         return []
     result = run_deep(lambda: _analyse(source, filename, config))
     if isinstance(result, BaseException):
@@ -132,6 +136,19 @@ def check_findings(
         text = internal(f"{type(result).__name__}: {_one_line(result)}")
         return [Finding(1, 0, "BSG000", text, "")]
     return result
+
+
+def _takes_part(source: str, filename: str, config: Config) -> bool:
+    """Whether a file that fails the text check imports a project module that takes part."""
+    if config.no_project:
+        return False
+    try:
+        from flake8_bsg.project.index import context_for
+
+        context = context_for(filename, config)
+        return context is not None and context.takes_part(source)
+    except Exception:  # an unreadable project is a file-local analysis
+        return False
 
 
 def check_source(source: str, filename: str, config: Config, force: bool = False) -> List[Result]:
@@ -217,10 +234,14 @@ def find_violations(module: cst.Module, filename: str, config: Config) -> List[V
     from flake8_bsg import facts as file_facts
     from flake8_bsg import rules
     from flake8_bsg.flow.analysis import FileAnalysis
+    from flake8_bsg.project.index import context_for
 
-    facts = file_facts.collect(module, package_of(filename))
+    context = context_for(filename, config)
+    package = package_of(filename) if context is None else context.package
+    facts = file_facts.collect(module, package)
     try:
-        return rules.run(FileAnalysis(facts, config, config.is_test_file(filename)))
+        analysis = FileAnalysis(facts, config, config.is_test_file(filename), context)
+        return rules.run(analysis)
     finally:
         file_facts.dispose(facts)
 

@@ -44,10 +44,39 @@ OPTIONS: Tuple[Tuple[str, str, str], ...] = (
         "report only findings not recorded in this baseline file (written by "
         "`flake8-bsg check --write-baseline FILE PATH...`)",
     ),
+    (
+        "--bsg-project-root",
+        "",
+        "the project's root folder (default: the nearest folder holding pyproject.toml, "
+        "setup.cfg, setup.py, tox.ini, .flake8 or .git)",
+    ),
+    (
+        "--bsg-source-roots",
+        "",
+        "extra folders, relative to the project root, that imports resolve from "
+        "(the root and src/ always do), comma-separated",
+    ),
+    (
+        "--bsg-cache-dir",
+        "",
+        "where per-module facts are cached (default: <root>/.flake8-bsg-cache)",
+    ),
+)
+
+#: Switches (``store_true`` flags, also ``true``/``false`` in a configuration file).
+FLAGS: Tuple[Tuple[str, str], ...] = (
+    ("--bsg-no-cache", "do not read or write the facts cache"),
+    (
+        "--bsg-no-project",
+        "file-local analysis: other modules are not read and every public function is an "
+        "entry point",
+    ),
 )
 
 #: Options whose value is a path: relative to the configuration file that sets them.
-PATH_OPTIONS: FrozenSet[str] = frozenset({"--bsg-baseline"})
+PATH_OPTIONS: FrozenSet[str] = frozenset(
+    {"--bsg-baseline", "--bsg-project-root", "--bsg-cache-dir"}
+)
 
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _ALL = "all"
@@ -70,6 +99,35 @@ class Config:
         self.error_classes: FrozenSet[str] = frozenset()
         #: The baseline file's path (``--bsg-baseline``), or ``""``; read by its users.
         self.baseline: str = ""
+        #: The project (SPEC section 3, "Across the project").
+        self.project_root: str = ""
+        self.source_roots: Tuple[str, ...] = ()
+        self.cache_dir: str = ""
+        self.no_cache = False
+        self.no_project = False
+        #: flake8's ``exclude`` and ``extend-exclude`` patterns (modules the project skips).
+        self.exclude: Tuple[str, ...] = ()
+
+    def fact_options(self) -> List[str]:
+        """The options that change a module's facts (part of the cache's key)."""
+        clients = sorted(
+            f"{name}={families}:{error}"
+            for table in (self.wrapper_classes, self.wrapper_functions)
+            for name, (families, error) in table.items()
+        )
+        return [
+            ",".join(clients),
+            ",".join(sorted(f"{k}={v}" for k, v in self.factories.items())),
+            ",".join(sorted(self.error_classes)),
+            ",".join(self.test_files),
+            ",".join(self.source_roots),
+            self.project_root,
+        ]
+
+    def fact_options_key(self) -> str:
+        return "\0".join(
+            self.fact_options() + [self.cache_dir, str(self.no_cache)] + list(self.exclude)
+        )
 
     @property
     def client_names(self) -> Tuple[str, ...]:
@@ -204,16 +262,63 @@ def parse_clients(value: object, config: Config) -> None:
             config.error_classes = config.error_classes | {error_class}
 
 
+def parse_path(option: str, value: object) -> str:
+    path = "" if value is None else str(value).strip()
+    if any(ch in path for ch in "\0\n\r"):
+        raise OptionError(f"flake8-bsg: {option}: {path!r} is not a path")
+    return path
+
+
+def parse_project_root(value: object) -> str:
+    path = parse_path("--bsg-project-root", value)
+    if path and not os.path.isdir(path):
+        raise OptionError(f"flake8-bsg: --bsg-project-root: {path!r} is not a folder")
+    return path
+
+
+def parse_source_roots(value: object) -> Tuple[str, ...]:
+    roots = tuple(_items(value))
+    for root in roots:
+        if os.path.isabs(root) or any(ch in root for ch in "\0\n\r"):
+            raise OptionError(
+                f"flake8-bsg: --bsg-source-roots: {root!r} is not a folder relative to the "
+                "project root"
+            )
+    return roots
+
+
+def parse_flag(option: str, value: object) -> bool:
+    """A switch: ``True``/``False`` from the command line, a string from a config file."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise OptionError(f"flake8-bsg: {option}: {value!r} is not true or false")
+
+
 def build_config(
     require_codes: object = "",
     clients: object = "",
     allow_literals: object = DEFAULT_ALLOW_LITERALS,
     test_files: object = DEFAULT_TEST_FILES,
     baseline: object = "",
+    project_root: object = "",
+    source_roots: object = "",
+    cache_dir: object = "",
+    no_cache: object = False,
+    no_project: object = False,
 ) -> Config:
     """A :class:`Config` from raw option values (strings or lists, as flake8 hands them)."""
     config = Config()
     config.baseline = parse_baseline(baseline)
+    config.project_root = parse_project_root(project_root)
+    config.source_roots = parse_source_roots(source_roots)
+    config.cache_dir = parse_path("--bsg-cache-dir", cache_dir)
+    config.no_cache = parse_flag("--bsg-no-cache", no_cache)
+    config.no_project = parse_flag("--bsg-no-project", no_project)
     config.require_codes = parse_require_codes(require_codes)
     config.allow_literals = parse_allow_literals(allow_literals)
     config.test_files = parse_test_files(test_files)
@@ -231,5 +336,5 @@ def build_config(
 
 def names(flags: Optional[Iterable[str]] = None) -> List[str]:
     """The attribute names of the options (``bsg_require_codes``, ...)."""
-    chosen = flags if flags is not None else [option[0] for option in OPTIONS]
+    chosen = flags if flags is not None else [o[0] for o in OPTIONS] + [f[0] for f in FLAGS]
     return [flag[2:].replace("-", "_") for flag in chosen]

@@ -14,7 +14,15 @@ if TYPE_CHECKING:
 
     from flake8_bsg.baseline import Baseline
 
-from flake8_bsg.options import OPTIONS, PATH_OPTIONS, Config, OptionError, build_config, names
+from flake8_bsg.options import (
+    FLAGS,
+    OPTIONS,
+    PATH_OPTIONS,
+    Config,
+    OptionError,
+    build_config,
+    names,
+)
 
 
 class Plugin:
@@ -40,6 +48,8 @@ class Plugin:
                 help=help_text,
                 normalize_paths=flag in PATH_OPTIONS,
             )
+        for flag, help_text in FLAGS:
+            manager.add_option(flag, action="store_true", parse_from_config=True, help=help_text)
         from flake8_bsg.rules import DEFAULT_OFF
 
         manager.extend_default_ignore(list(DEFAULT_OFF))
@@ -51,6 +61,9 @@ class Plugin:
             cls.config = build_config(*values)
         except OptionError as exc:
             raise SystemExit(str(exc)) from None
+        exclude = list(getattr(options, "exclude", None) or [])
+        exclude += list(getattr(options, "extend_exclude", None) or [])
+        cls.config.exclude = tuple(str(e) for e in exclude)
         cls.baseline = None
         if cls.config.baseline:
             from flake8_bsg.baseline import BaselineError, load_baseline

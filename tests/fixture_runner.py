@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -26,9 +27,28 @@ OUTPUT = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>BSG\d{
 
 Found = Dict[int, collections.Counter]
 
+#: The facts cache of the fixture runs: one folder per test process, outside the checkout
+#: (the first run of a project fills it, the later ones read it).
+CACHE = tempfile.mkdtemp(prefix="flake8-bsg-fixture-cache-")
+
+
+PROJECTS = FIXTURES / "projects"
+
 
 def fixture_files() -> List[Path]:
-    return sorted(p for p in FIXTURES.rglob("*.py"))
+    """The theme fixtures (the applications under ``projects/`` are run as projects)."""
+    return sorted(p for p in FIXTURES.rglob("*.py") if PROJECTS not in p.parents)
+
+
+def project_folders() -> List[Path]:
+    """The applications under ``fixtures/projects/``, each its own project."""
+    if not PROJECTS.is_dir():
+        return []
+    return sorted(p for p in PROJECTS.iterdir() if (p / "pyproject.toml").is_file())
+
+
+def project_files(project: Path) -> List[Path]:
+    return sorted(p for p in project.rglob("*.py") if ".flake8-bsg-cache" not in p.parts)
 
 
 def min_python(path: Path) -> Optional[Tuple[int, int]]:
@@ -69,16 +89,24 @@ def expectations(path: Path) -> Tuple[Found, List[str]]:
 
 
 def run_flake8(
-    paths: Sequence[Path], options: Sequence[str]
+    paths: Sequence[Path],
+    options: Sequence[str],
+    stdin: Optional[Path] = None,
 ) -> Dict[str, List[Tuple[int, int, str, str]]]:
-    """BSG diagnostics per file from one real flake8 run."""
-    cmd = [sys.executable, "-m", "flake8", "--isolated", *options, *[str(p) for p in paths]]
+    """BSG diagnostics per file from one real flake8 run (``stdin``: the one file, handed over
+    on standard input with ``--stdin-display-name``, as editors do)."""
+    cmd = [sys.executable, "-m", "flake8", "--isolated", f"--bsg-cache-dir={CACHE}", *options]
+    if stdin is not None:
+        cmd += ["--stdin-display-name", str(stdin), "-"]
+    else:
+        cmd += [str(p) for p in paths]
     proc = subprocess.run(
         cmd,
         capture_output=True,
         text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        input=stdin.read_text(encoding="utf-8") if stdin is not None else None,
     )
     if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
         raise AssertionError(f"flake8 failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}")
@@ -137,4 +165,32 @@ def check_files(paths: Sequence[Path]) -> List[str]:
                 if "internal error" in text:
                     problems.append(f"{path}: internal error: {text}")
             problems += compare(path, expected_by_path[path], got)
+    return problems
+
+
+def check_project(project: Path, alone: bool = True) -> List[str]:
+    """Lint a project whole, then (``alone``) every file by itself, the last one also through
+    standard input: each run must give exactly the annotations."""
+    paths = project_files(project)
+    expected_by_path: Dict[Path, Found] = {}
+    options: List[str] = []
+    for path in paths:
+        expected, file_options = expectations(path)
+        expected_by_path[path] = expected
+        options = options or file_options
+    problems: List[str] = []
+    found = run_flake8([project], options)
+    for path in paths:
+        problems += [
+            f"whole: {p}"
+            for p in compare(path, expected_by_path[path], found.get(str(path.resolve()), []))
+        ]
+    if not alone:
+        return problems
+    for index, path in enumerate(paths):
+        through_stdin = index == len(paths) - 1
+        found = run_flake8([path], options, stdin=path if through_stdin else None)
+        label = "stdin" if through_stdin else "alone"
+        got = found.get(str(path.resolve()), [])
+        problems += [f"{label}: {p}" for p in compare(path, expected_by_path[path], got)]
     return problems

@@ -7,7 +7,16 @@ import warnings
 from pathlib import Path
 
 import pytest
-from fixture_runner import FIXTURES, ROOT, check_files, fixture_files, min_python, too_new
+from fixture_runner import (
+    FIXTURES,
+    ROOT,
+    check_files,
+    check_project,
+    fixture_files,
+    min_python,
+    project_folders,
+    too_new,
+)
 
 
 def _groups():
@@ -36,6 +45,14 @@ def _folders_and_skipped_files():
 @pytest.mark.parametrize("folder", _folders_and_skipped_files())
 def test_fixture_folder(folder: str) -> None:
     problems = check_files(_groups()[folder])
+    assert not problems, "\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("project", project_folders(), ids=lambda p: p.name)
+def test_project(project: Path) -> None:
+    """An application linted whole, and each of its files alone (from disk, and the last one
+    from standard input as an editor hands it over), gives exactly its annotations."""
+    problems = check_project(project)
     assert not problems, "\n" + "\n".join(problems)
 
 

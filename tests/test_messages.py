@@ -161,9 +161,10 @@ def test_what_a_declared_helper_lets_escape_names_partial_families_by_code() -> 
         "    deliver(phone)\n"
     )
     (found,) = messages(source, "BSG101")
+    # the call site names where the errors come from: both calls on deliver's line
     assert found.startswith(
-        "BSG101 deliver() can fail with BSG error codes (common 1–12, sms 20–36, viber 41) and no "
-        "enclosing handler catches APIError"
+        "BSG101 deliver() can fail with BSG error codes (common 1–12, sms 20–36, viber 41) from "
+        "SMSAPI.send() and Recipient() (a.py:9) and no enclosing handler catches APIError"
     ), found
 
 
@@ -193,6 +194,7 @@ def test_families_produced_in_part_are_named_with_runs_of_codes() -> None:
     )
     found = messages(source, "BSG101")
     assert [m.split(" and no enclosing")[0] for m in found] == [
-        "BSG101 sms_but_21() can fail with BSG error codes (common 1–12, sms 20, 22–36)",
-        "BSG101 http_only() can fail with HTTP errors (400–599)",
+        "BSG101 sms_but_21() can fail with BSG error codes (common 1–12, sms 20, 22–36) from "
+        "SMSAPI.send() (a.py:10)",
+        "BSG101 http_only() can fail with HTTP errors (400–599) from SMSAPI.send() (a.py:22)",
     ], found

@@ -271,6 +271,8 @@ class Facts:
         self.has_tables = False
         #: Blocks holding an ``if`` or ``match`` (candidates for response checks).
         self.blocks: list[tuple[list[cst.BaseStatement], Scope]] = []
+        #: Modules star-imported at module level (``from m import *``).
+        self.star_imports: list[str] = []
 
 
 def dispose(facts: Facts) -> None:

@@ -420,6 +420,8 @@ class _Walker:
             # the names a BSG package exports (the only star imports whose names matter here)
             for name in STAR_EXPORTS.get(base, ()):
                 self.scope.bind(name, self.order, BindingKind.IMPORT, f"{base}.{name}")
+            if self.scope is self.facts.module_scope:
+                self.facts.star_imports.append(base)
             return False
         for alias in node.names:
             if not isinstance(alias.name, cst.Name):

@@ -7,7 +7,7 @@ questions is part of the answer for self-referential code), before any rule runs
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -28,6 +28,7 @@ from flake8_bsg.facts.records import (
     MatchSite,
     Scope,
     Site,
+    TryRec,
     WithRec,
 )
 from flake8_bsg.facts.walk import children
@@ -60,6 +61,11 @@ from flake8_bsg.flow.values import (
     Table,
 )
 from flake8_bsg.options import Config
+
+if TYPE_CHECKING:
+    from flake8_bsg.project.index import ModuleContext
+    from flake8_bsg.project.link import Linked
+    from flake8_bsg.project.summary import Names
 
 
 class DispatchCheck(NamedTuple):
@@ -117,18 +123,32 @@ def item_key(item: Item) -> tuple[int, int]:
 class FileAnalysis:
     """Everything the rules ask about one file."""
 
-    def __init__(self, facts: Facts, config: Config, is_test_file: bool) -> None:
+    def __init__(
+        self,
+        facts: Facts,
+        config: Config,
+        is_test_file: bool,
+        project: Optional[ModuleContext] = None,
+    ) -> None:
         self.facts = facts
         self.config = config
         self.is_test_file = is_test_file
         #: What the rules compute once per file and share (e.g. the value verdicts).
         self.memo: Dict[str, object] = {}
-        self.resolver = Resolver(facts, config)
+        self.resolver = Resolver(facts, config, project=project is not None)
         self.operands = Operands(self.resolver)
         self.calls = CallFinder(facts, self.resolver, config)
         self.calls.find()
         self.handling = Handling(facts, self.resolver, self.operands, self.calls)
+        #: The project this file is analysed in (``None``: file-local analysis).
+        self.project = project
+        self.linked: Optional[Linked] = None
+        self.names: Optional[Names] = None
+        if project is not None:
+            self._join_project(project)
         self.handling.find()
+        if self.linked is not None:
+            self._mark_open()
         # the questions every rule asks, in the order they were first asked in 0.1
         if not is_test_file:
             for call in self.bsg_calls:
@@ -157,6 +177,8 @@ class FileAnalysis:
     def _declared_calls(self) -> List[BsgCall]:
         """Calls of functions whose docstring declares the error class they let escape: their
         call sites are BSG calls producing what escapes (as if the docstring were absent)."""
+        if self.project is not None:
+            return []  # in a project, every call of a project function is a BSG call
         # a helper defined in both branches of an `if` may be either: what escapes both
         found: Dict[Tuple[int, str], Tuple[CallRec, str, Set[Item]]] = {}
         for rec, target in self.calls.local_calls:
@@ -173,8 +195,97 @@ class FileAnalysis:
         return out
 
     def propagated_on_purpose(self, call: BsgCall) -> bool:
-        """Whether the function holding ``call`` passes its errors on on purpose."""
-        return self.handling.covered(call.rec.func, call.kind)
+        """Whether the function holding ``call`` passes its errors on on purpose, or (in a
+        project) to its callers because it is no entry point."""
+        if self.linked is None or self.project is None or self.names is None:
+            return self.handling.covered(call.rec.func, call.kind)
+        func = call.rec.func
+        if not self.linked.is_entry((self.project.module, self.names.func_key(func))):
+            return True
+        return func is not None and (
+            self.handling.declares_raises(func, call.kind)
+            or self.handling.retried_by_decorator(func, call.kind)
+        )
+
+    # ---- the project ------------------------------------------------------------------
+    def _join_project(self, project: ModuleContext) -> None:
+        """Link this module's facts with the project's; calls of project functions (and of
+        clients reached through project values) become BSG calls with what escapes them."""
+        from flake8_bsg.positions import node_positions
+        from flake8_bsg.project.summary import Summariser, value_ref
+
+        calls = self.calls
+        summariser = Summariser(
+            self.facts,
+            self.resolver,
+            calls,
+            self.handling,
+            self.config,
+            project.module,
+            project.rel,
+            self.is_test_file,
+        )
+        nodes = {id(c.rec.node) for c in calls.bsg_calls} | {id(rec.node) for rec, _ in calls.sites}
+        positions = node_positions(self.facts.module, nodes) if nodes else {}
+        data = summariser.build({key: line for key, (line, _col) in positions.items()})
+        linked = self.linked = project.linked(data)
+        names = self.names = summariser.names
+        calls.local_calls = []  # their escapes come with the project's calls below
+        for rec, values in calls.sites:
+            refs = [value_ref(v, names) for v in values]
+            target = linked.targets([r for r in refs if r is not None])
+            node_id = id(rec.node)
+            for shape in target.bsg:
+                call = BsgCall(rec, *shape)
+                calls.bsg_calls.append(call)
+                self._guards_bind(call)
+            merged: Dict[str, Tuple[str, Set[Item], List[Tuple[str, str, int]], bool]] = {}
+            for fid in target.funcs:
+                callee = linked.func(fid)
+                is_async = bool(callee.get("async"))
+                if is_async and node_id in calls.scheduled:
+                    continue
+                if node_id in calls.returned and (is_async or node_id in calls.handed_records):
+                    continue
+                for kind, escapes in linked.escapes_of(fid).items():
+                    if not escapes.items:
+                        continue
+                    name, items, origins, is_open = merged.get(
+                        kind, (_display(fid[1]), set(), [], False)
+                    )
+                    items |= escapes.items
+                    origins += [o for o in escapes.origins if o not in origins]
+                    merged[kind] = (name, items, origins, is_open or fid in linked.open)
+            for kind, (name, items, origins, is_open) in merged.items():
+                families, extra = _families_and_codes(kind, items)
+                call = BsgCall(rec, name, frozenset(items), kind, families, extra)
+                call.origins = tuple(origins)
+                call.open = is_open
+                calls.bsg_calls.append(call)
+                self._guards_bind(call)
+
+    def _guards_bind(self, call: BsgCall) -> None:
+        """A broad clause binds a code expression when its ``try`` guards a BSG call."""
+        for guard in reversed(call.rec.guards):
+            if isinstance(guard, TryRec):
+                for handler in guard.handlers:
+                    self.resolver.guarded_by_handler.setdefault(id(handler), set()).add(call.kind)
+
+    def _mark_open(self) -> None:
+        """Handlers around a method called on an unresolved receiver, when a project method
+        of that name lets BSG errors escape: what they handle may be more than known."""
+        assert self.linked is not None
+        from flake8_bsg.project.summary import error_kinds
+
+        for rec, name in self.calls.opens:
+            if name not in self.linked.escaping_methods:
+                continue
+            for kind in error_kinds(self.config):
+                handler = self.handling.handler_for(rec.guards, kind)
+                if isinstance(handler, (HandlerRec, WithRec)):
+                    handled = self.handling.handled.get(id(handler))
+                    if handled is not None:
+                        handled.open = True
 
     def handled_guards(self) -> List[tuple[HandlingGuard, Handled]]:
         """Every guard that handles a BSG call, with what it handles, in the order found."""
@@ -333,7 +444,7 @@ class FileAnalysis:
                 return set(origin.codes)
             return {m.name for g in origin.groups or () for m in messages_of_group(g)}
         handled = self.handling.handled.get(id(origin))
-        if handled is None or not handled.items:
+        if handled is None or not handled.items or handled.open:
             return None
         return handled.items
 
@@ -591,3 +702,11 @@ def _families_and_codes(kind: str, items: Set[Item]) -> Tuple[Tuple[str, ...], T
     families = tuple(f for f in FAMILIES if {int(c) for c in codes_of_family(f)} - {0} <= codes)
     covered = {int(c) for f in families for c in codes_of_family(f)}
     return families, tuple(sorted(codes - covered))
+
+
+def _display(key: str) -> str:
+    """How messages name a project function: ``send_otp()``, ``Gateway.send()``."""
+    key = key.split("#", 1)[0]
+    if ".<locals>." in key:
+        key = key.rsplit(".<locals>.", 1)[1]
+    return f"{key}()"

@@ -7,7 +7,7 @@ items (codes, messages, the HTTP-errors item) it can produce and the error class
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -23,9 +23,12 @@ from flake8_bsg.flow.values import (
     Instance,
     LocalClass,
     LocalFunc,
+    LocalInstance,
     Method,
     SelfRef,
+    SuperOf,
     Sym,
+    SymResult,
     Value,
 )
 from flake8_bsg.options import Config
@@ -59,6 +62,11 @@ class BsgCall:
         self.returned = False
         #: A method handed to an executor (``to_thread``, ``run_in_executor``, ...).
         self.handed = False
+        #: A call of a project function: where the escaping items come from
+        #: (``(call name, module path, line)``), and whether the set is open (it may hold
+        #: more, from methods called on receivers the analysis cannot resolve).
+        self.origins: Tuple[Tuple[str, str, int], ...] = ()
+        self.open = False
 
 
 class CallFinder:
@@ -76,10 +84,19 @@ class CallFinder:
         self.returned: Set[int] = set()
         #: Executor calls that run a function of this file (``to_thread(_send, ...)``).
         self.handed_records: Set[int] = set()
+        #: In a project: the calls that may call project functions, with what they call.
+        self.sites: List[Tuple[CallRec, List[Value]]] = []
+        #: In a project: the calls of a method on a receiver that resolves to nothing.
+        self.opens: List[Tuple[CallRec, str]] = []
+        #: In a project: calls handed to a scheduler (``create_task(f())``): references only
+        #: when they call a coroutine function.
+        self.scheduled: Set[int] = set()
 
     def find(self) -> None:
         referenced: Optional[Set[int]] = None
         self.returned = self.returned_calls()
+        if self.r.project:
+            self.scheduled = referenced = self.referenced_coroutines()
         for rec in self.facts.calls:
             func = self.r.resolve(rec.node.func, rec.scope, rec.order)
             call = self.bsg_call(rec, func)
@@ -95,6 +112,8 @@ class CallFinder:
             elif func is None and isinstance(rec.node.func, cst.Name):
                 # a helper defined more than once (in the branches of an `if`): any of them
                 targets = self.r.def_targets(rec.node.func.value, rec.scope)
+            if self.r.project:
+                self.project_site(rec, func, targets)
             for info in targets:
                 if info.is_async:
                     # a coroutine handed to create_task() and the like only is referenced
@@ -188,7 +207,9 @@ class CallFinder:
 
     def bsg_call(self, rec: CallRec, func: Value) -> Optional[BsgCall]:
         if isinstance(func, Method):
-            return self.method_call(rec, func)
+            called = self.method_call(rec, func)
+            if called is not None or not isinstance(func.owner, (SymResult, LocalInstance)):
+                return called
         if isinstance(func, Sym):
             canonical = clients.canonical_api1(func.qualname)
             if canonical is not None:
@@ -246,7 +267,27 @@ class CallFinder:
         if target is not None:
             self.local_calls.append((rec, target))
             self.handed_records.add(id(rec.node))
+        if self.r.project:
+            if target is not None:
+                method = LocalFunc(target)
+            if is_site(method):
+                self.sites.append((rec, [method]))
+                self.handed_records.add(id(rec.node))
         return None
+
+    def project_site(self, rec: CallRec, func: Value, targets: List[FuncInfo]) -> None:
+        """Record a call that may call a project function (or, unresolved, a method of one)."""
+        if targets and not isinstance(func, LocalFunc):
+            values: List[Value] = [LocalFunc(t) for t in targets]
+        else:
+            values = [func]
+        if all(is_site(v) for v in values):
+            self.sites.append((rec, values))
+            return
+        node = rec.node.func
+        if func is None and isinstance(node, cst.Attribute):
+            if self.r.resolve(node.value, rec.scope, rec.order) is None:
+                self.opens.append((rec, node.attr.value))
 
     def lambdas(self) -> Dict[int, FuncInfo]:
         if self._lambdas is None:
@@ -260,42 +301,15 @@ class CallFinder:
         client: Client = owner.client
         if client.local is not None and self.local_method(client.local, method.name) is not None:
             return None
+        proceed: Optional[Tuple[str, ...]] = None
         if client.api1 is not None:
-            cls = clients.API1_CLASSES[client.api1]
-            spec = cls.methods.get(method.name)
-            if spec is None:
-                return None
-            return self.make_call(
-                rec, f"{client.display}.{method.name}()", spec, clients.API1_ERROR
-            )
-        if client.api2 is not None:
-            if method.name.startswith("_") or method.name.endswith(clients.API2_NON_RAISING_SUFFIX):
-                return None
-            groups = clients.API2_GROUPS.get(client.api2)
-            items: FrozenSet[Item] = (
-                frozenset(m.name for g in groups for m in messages_of_group(g))
-                if groups
-                else frozenset({clients.UNCATALOGUED})
-            )
-            return BsgCall(
-                rec,
-                f"{client.display}.{method.name}()",
-                items,
-                clients.API2_ERROR,
-                groups or (),
-                (),
-            )
-        if client.wrapper is not None and not method.name.startswith("_"):
-            families, error = self.config.wrapper_classes[client.wrapper]
-            return BsgCall(
-                rec,
-                f"{client.display}.{method.name}()",
-                clients.family_items(families),
-                error or clients.API1_ERROR,
-                families,
-                (),
-            )
-        return None
+            spec = clients.API1_CLASSES[client.api1].methods.get(method.name)
+            if spec is not None and spec.proceed:
+                proceed = self.proceed_families(rec)
+        shape = client_method(client, method.name, self.config, proceed)
+        if shape is None:
+            return None
+        return BsgCall(rec, *shape)
 
     def make_call(self, rec: CallRec, name: str, spec: clients.CallSpec, kind: str) -> BsgCall:
         if spec.local:
@@ -320,6 +334,67 @@ class CallFinder:
         ):
             return clients.PROCEED_MODULES[value.value]
         return tuple(f for f in FAMILIES if f != COMMON)
+
+
+class CallShape(NamedTuple):
+    """What a BSG call is, apart from where: see :class:`BsgCall`."""
+
+    name: str
+    items: FrozenSet[Item]
+    kind: str
+    families: Tuple[str, ...]
+    local: Tuple[int, ...]
+
+
+def client_method(
+    client: Client, name: str, config: Config, proceed: Optional[Tuple[str, ...]] = None
+) -> Optional[CallShape]:
+    """The BSG call ``instance.name(...)`` is on an instance of ``client`` (``proceed``: the
+    families a ``proceed(...)`` call adds to common; every family when not given)."""
+    display = f"{client.display}.{name}()"
+    if client.api1 is not None:
+        spec = clients.API1_CLASSES[client.api1].methods.get(name)
+        if spec is None:
+            return None
+        if spec.local:
+            return CallShape(display, frozenset(spec.local), clients.API1_ERROR, (), spec.local)
+        families = spec.families
+        if spec.proceed:
+            extra = proceed if proceed is not None else tuple(f for f in FAMILIES if f != COMMON)
+            families = (COMMON,) + extra
+        return CallShape(display, clients.family_items(families), clients.API1_ERROR, families, ())
+    if client.api2 is not None:
+        if name.startswith("_") or name.endswith(clients.API2_NON_RAISING_SUFFIX):
+            return None
+        groups = clients.API2_GROUPS.get(client.api2)
+        items: FrozenSet[Item] = (
+            frozenset(m.name for g in groups for m in messages_of_group(g))
+            if groups
+            else frozenset({clients.UNCATALOGUED})
+        )
+        return CallShape(display, items, clients.API2_ERROR, groups or (), ())
+    if client.wrapper is not None and not name.startswith("_"):
+        families, error = config.wrapper_classes[client.wrapper]
+        return CallShape(
+            display,
+            clients.family_items(families),
+            error or clients.API1_ERROR,
+            families,
+            (),
+        )
+    return None
+
+
+def is_site(value: Value) -> bool:
+    """Whether calling ``value`` may call a project function."""
+    if isinstance(value, (LocalFunc, LocalClass, Sym)):
+        return True
+    if isinstance(value, Method):
+        owner = value.owner
+        if isinstance(owner, (SelfRef, SymResult, SuperOf, LocalInstance)):
+            return True
+        return isinstance(owner, Instance) and owner.client.local is not None
+    return False
 
 
 def _calls_within(nodes: List[cst.BaseExpression]) -> Set[int]:

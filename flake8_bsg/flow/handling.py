@@ -52,6 +52,9 @@ class Unreadable(enum.Enum):
 
 MAYBE = Unreadable.MAYBE
 
+#: Every code a filter can let through (0-599), and the HTTP-errors item.
+ALL: frozenset[Item] = frozenset(UNIVERSE) | {HTTP}
+
 #: What handles a call: a clause, a ``with`` guard, an unreadable clause, or nothing.
 HandlerOf = Union[HandlerRec, WithRec, Unreadable, None]
 #: A guard that handles calls.
@@ -65,6 +68,8 @@ class Handled:
         self.items: Set[Item] = set()
         self.kinds: Set[str] = set()
         self.calls: List[str] = []
+        #: Whether a guarded call may produce more than ``items`` (an open escape set).
+        self.open = False
 
     def add(self, kind: str, items: Union[Set[Item], frozenset[Item]], name: str) -> None:
         self.items.update(items)
@@ -139,7 +144,9 @@ class Handling:
                     escapes[id(call.rec.func)].setdefault(call.kind, set()).update(call.items)
                     names[id(call.rec.func)].setdefault(call.kind, []).append(call.name)
             elif handler is not MAYBE:
-                self._handled(handler).add(call.kind, call.items, call.name)
+                by_handler = self._handled(handler)
+                by_handler.add(call.kind, call.items, call.name)
+                by_handler.open = by_handler.open or call.open
         # transitive escapes through calls of functions of this file, to a fixed point
         changed = True
         rounds = 0
@@ -211,13 +218,7 @@ class Handling:
     def reraised_items(self, handler: HandlerRec, handled: Handled) -> Set[Item]:
         """The items a handler re-raises: in a branch of a dispatch on its code, only the codes
         that branch covers; anywhere else, everything it handles."""
-        codes = self._reraised_codes.get(id(handler))
-        if codes is None:  # the body does not change between rounds of the fixed point
-            raises = {id(node) for node, _guards in handler.reraises}
-            dispatch = self.code_dispatch(handler, Kind.CODES)
-            codes = self._reraised_codes[id(handler)] = self._raising_codes(
-                handler.body, set(UNIVERSE), dispatch, raises
-            )
+        codes = self.reraised_codes(handler)
         out: Set[Item] = set()
         for item in handled.items:
             if isinstance(item, int):
@@ -229,6 +230,32 @@ class Handling:
             else:
                 out.add(item)  # messages: not narrowed
         return out
+
+    def reraised_codes(self, handler: HandlerRec) -> Set[Item]:
+        """The codes (of 0-599) that reach a re-raise of ``handler`` under its dispatch."""
+        codes = self._reraised_codes.get(id(handler))
+        if codes is None:  # the body does not change between rounds of the fixed point
+            raises = {id(node) for node, _guards in handler.reraises}
+            dispatch = self.code_dispatch(handler, Kind.CODES)
+            codes = self._reraised_codes[id(handler)] = self._raising_codes(
+                handler.body, set(UNIVERSE), dispatch, raises
+            )
+        return codes
+
+    def escape_filter(self, guards: Guards, kind: str) -> Optional[Set[Item]]:
+        """What of an error of class ``kind`` raised under ``guards`` leaves the function: every
+        item (``ALL``), only the codes of a set (re-raised under a dispatch; messages and other
+        items pass when any HTTP status does), or nothing (``None``)."""
+        handler = self.handler_for(guards, kind)
+        if handler is None:
+            return set(ALL)
+        if not isinstance(handler, HandlerRec) or not handler.reraises:
+            return None
+        codes = set(self.reraised_codes(handler))
+        outer = self.escape_filter(handler.reraises[0][1], kind)
+        if outer is None:
+            return None
+        return codes & outer
 
     def _raising_codes(
         self,

@@ -49,11 +49,14 @@ from flake8_bsg.flow.values import (
     Response,
     ResponseOrigin,
     SelfRef,
+    SuperOf,
     Sym,
+    SymResult,
     Table,
     Value,
 )
 from flake8_bsg.options import Config
+from flake8_bsg.project.layout import OUTSIDE
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _ASSERT_RAISES = ("assertRaises", "assertRaisesRegex")
@@ -62,9 +65,13 @@ _ASSERT_RAISES = ("assertRaises", "assertRaisesRegex")
 class Resolver:
     """Resolves expressions of one file; memoised, cycle-safe."""
 
-    def __init__(self, facts: Facts, config: Config) -> None:
+    def __init__(self, facts: Facts, config: Config, project: bool = False) -> None:
         self.facts = facts
         self.config = config
+        #: Whether the file is analysed as part of a project: symbols of other modules then
+        #: stand for project values the project index resolves (calls of them, instances of
+        #: them, methods inherited from them), instead of being unknown.
+        self.project = project
         self._names: Dict[Tuple[int, str, int], Value] = {}
         self._active: Set[Tuple[int, str, int]] = set()
         self._exprs: Dict[Tuple[int, int], Value] = {}
@@ -153,6 +160,11 @@ class Resolver:
             or qualname in config.wrapper_functions
             or qualname in config.factories
         )
+
+    def _project_name(self, qualname: str) -> bool:
+        """Whether a symbol may be a project's (not the standard library's, nor a package of
+        section 2, nor a BSG name)."""
+        return qualname.split(".", 1)[0] not in OUTSIDE and not self._is_bsg_name(qualname)
 
     def def_targets(self, name: str, scope: Scope) -> List[FuncInfo]:
         """The functions a name may call when every binding of it is a ``def`` of this file."""
@@ -342,7 +354,7 @@ class Resolver:
             return None
         if isinstance(owner, Sym):
             return self.symbol_attribute(owner.qualname, attr)
-        if isinstance(owner, Instance):
+        if isinstance(owner, (Instance, SymResult, SuperOf)):
             return Method(owner, attr)
         if isinstance(owner, SelfRef):
             return self.self_attribute(owner.cls, attr)
@@ -372,7 +384,10 @@ class Resolver:
             # `services.senders.senders()`: only the clients it holds (its own methods are not
             # followed from outside the class)
             held = self.self_attribute(owner.info, attr)
-            return held if isinstance(held, (Instance, HttpSession)) else None
+            if isinstance(held, (Instance, HttpSession)):
+                return held
+            # across the project its methods are project functions
+            return Method(owner, attr) if self.project else None
         return None
 
     def symbol_attribute(self, qualname: str, attr: str) -> Value:
@@ -399,12 +414,14 @@ class Resolver:
 
     def self_attribute(self, info: ClassInfo, attr: str) -> Value:
         seen: Set[int] = set()
+        walked: List[ClassInfo] = []
         todo = [info]
         while todo:
             cls = todo.pop(0)
             if id(cls) in seen:
                 continue
             seen.add(id(cls))
+            walked.append(cls)
             method = cls.methods.get(attr)
             if method is not None:
                 if any(
@@ -423,6 +440,9 @@ class Resolver:
                     client = self.client_of_class(base)
                     if client is not None:
                         return Method(Instance(client), attr)
+        if self.project and any(isinstance(b, Sym) for c in walked for b in self.class_bases(c)):
+            # a method inherited from a class of another module: the project index knows it
+            return Method(SelfRef(info), attr)
         return None
 
     def class_bases(self, info: ClassInfo) -> List[Value]:
@@ -481,6 +501,8 @@ class Resolver:
                         base_client = self.client_of_class(base)
                         if base_client is not None:
                             return Instance(base_client)
+                    if self.project and not node.args:
+                        return SuperOf(method.cls)
             return None
         if isinstance(func, LocalFunc):
             return self.function_result(func.info)
@@ -501,6 +523,8 @@ class Resolver:
                 return Instance(made) if made is not None else None
             if func.qualname.rsplit(".", 1)[-1] == "raises" and func.qualname.startswith("pytest"):
                 return None
+            if self.project and self._project_name(func.qualname):
+                return SymResult(func.qualname)
         return None
 
     def keyword_str(self, node: cst.Call, keyword: str, scope: Scope, order: int) -> Optional[str]:
@@ -605,6 +629,8 @@ class Resolver:
             return self.resolve(node.body, info.inner, 1 << 60)
         values = [self.resolve(expr, info.inner, order) for expr, order in info.returns]
         value = self.agree(values)
+        if self.project and isinstance(value, (SymResult, LocalInstance)):
+            return value
         return value if isinstance(value, Instance) else None
 
     # ---- clients ------------------------------------------------------------------
@@ -674,6 +700,8 @@ class Resolver:
                 return HttpSession(None)
             if isinstance(value, LocalClass):
                 return LocalInstance(value.info)
+            if self.project and isinstance(value, Sym) and self._project_name(value.qualname):
+                return SymResult(value.qualname)
         return None
 
     def _annotation_parts(
@@ -825,8 +853,8 @@ class Resolver:
                 if bindings is not None:
                     todo.extend(bindings)
                     continue
-            if value is None:
-                unknown = True
+            if value is None or isinstance(value, SymResult):
+                unknown = True  # (what a project function returns is not known here)
                 continue
             out.append(value)
         if unknown:

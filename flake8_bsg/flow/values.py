@@ -45,6 +45,22 @@ class Sym:
 
 
 @dataclass(frozen=True)
+class SymResult:
+    """What calling a symbol of another module gives (an instance of a project class, or what a
+    project factory returns); also a parameter annotated with it. Known only across the
+    project: within the file it is opaque."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class SuperOf:
+    """``super()`` in a method of a class of this file that is not a client subclass."""
+
+    cls: ClassInfo
+
+
+@dataclass(frozen=True)
 class Builtin:
     name: str
 
@@ -195,12 +211,23 @@ ErrorOrigin: TypeAlias = Union[HandlerRec, WithRec, None]
 CodeOrigin: TypeAlias = Union[HandlerRec, WithRec, ResponseOrigin, None]
 JsonOrigin: TypeAlias = Union[HandlerRec, WithRec, ResponseOrigin, None]
 MethodOwner: TypeAlias = Union[
-    "CodeExpr", "Instance", "SelfRef", "Response", "HttpSession", "HttpModule", "Json"
+    "CodeExpr",
+    "Instance",
+    "SelfRef",
+    "Response",
+    "HttpSession",
+    "HttpModule",
+    "Json",
+    "SymResult",
+    "SuperOf",
+    "LocalInstance",
 ]
 
 #: Every value an expression can resolve to; ``None`` is unknown.
 Value: TypeAlias = Union[
     Sym,
+    SymResult,
+    SuperOf,
     Builtin,
     LocalFunc,
     LocalClass,

@@ -146,7 +146,7 @@ class FactsCache:
 
     @classmethod
     def disabled(cls) -> FactsCache:
-        """A store for ``--bsg-no-cache``: :meth:`get` always misses and :meth:`put` does nothing."""
+        """A store for ``--bsg-no-cache``: :meth:`get` always misses, :meth:`put` does nothing."""
         return cls(None, "")
 
     @property

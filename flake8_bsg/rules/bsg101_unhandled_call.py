@@ -45,7 +45,24 @@ def _fields(call: BsgCall) -> Dict[str, str]:
             parts.append(f"{family} {low}–{high}")
         parts += partial_families(call.local)  # `viber 41`, `sms 20, 22–36`
         what = f"BSG error codes ({', '.join(parts)})" if parts else "HTTP errors (400–599)"
+    if call.origins:
+        what += " from " + origins(call.origins)
     return {"call": call.name, "what": what, "error": error}
+
+
+def origins(found: Tuple[Tuple[str, str, int], ...], most: int = 3) -> str:
+    """Where the errors of a project function come from: ``SMSAPI.send() and Recipient()
+    (myapp/services/sms.py:9)``, places in the order found, at most ``most`` then ``(+N more)``."""
+    places: Dict[Tuple[str, int], List[str]] = {}
+    for name, path, line in found:
+        names = places.setdefault((path, line), [])
+        if name not in names:
+            names.append(name)
+    parts = [f"{' and '.join(names)} ({path}:{line})" for (path, line), names in places.items()]
+    text = ", ".join(parts[:most])
+    if len(parts) > most:
+        text += f" (+{len(parts) - most} more)"
+    return text
 
 
 def partial_families(codes: Tuple[int, ...]) -> List[str]:

@@ -1,0 +1,288 @@
+"""The project index: the facts of every module that can take part, read from disk (or the
+cache), and linked with the linted file's own facts (from the text flake8 hands over).
+
+One index per project root and options, kept for the life of the process (flake8 lints many
+files of one project; the language server keeps it warm).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tokenize
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+
+from flake8_bsg.options import Config
+from flake8_bsg.project import SCHEMA, Json
+from flake8_bsg.project.layout import Layout, Module, find_root
+
+if TYPE_CHECKING:
+    from flake8_bsg.project.link import Linked
+
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
+    r"|import[ \t]+(?P<modules>[^\n#;]*))",
+    re.M,
+)
+
+
+def imported_names(text: str, package: str) -> Set[str]:
+    """The dotted names a module's import statements name (``from a import b`` names ``a``
+    and ``a.b``), relative imports resolved against ``package``."""
+    out: Set[str] = set()
+    for match in _IMPORT.finditer(text):
+        if match.group("modules") is not None:
+            for part in match.group("modules").split(","):
+                name = part.strip().split(" ")[0]
+                pieces = name.split(".")
+                out.update(".".join(pieces[:i]) for i in range(1, len(pieces) + 1) if pieces[0])
+            continue
+        base = match.group("base") or ""
+        if base.startswith("."):
+            level = len(base) - len(base.lstrip("."))
+            parts = package.split(".") if package else []
+            if level - 1 > len(parts):
+                continue
+            parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+            rest = base.lstrip(".")
+            base = ".".join(p for p in parts + ([rest] if rest else []) if p)
+        if base:
+            out.add(base)
+        for part in match.group("names").strip("()").replace("\n", ",").split(","):
+            name = part.strip().split(" ")[0].strip()
+            if name and name != "*" and name.isidentifier():
+                out.add(f"{base}.{name}" if base else name)
+    return out
+
+
+def read_text(path: str) -> Optional[Tuple[bytes, str]]:
+    """A file's bytes and its text decoded as Python does, or ``None`` when unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        encoding, _ = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)
+        text = data.decode(encoding)
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+    return data, text[1:] if text.startswith("\ufeff") else text
+
+
+class ModuleContext:
+    """What the analysis of one linted module asks of its project."""
+
+    def __init__(self, index: ProjectIndex, module: Module) -> None:
+        self.index = index
+        self.module = module.name or module.rel
+        self.rel = module.rel
+        self.package = module.package if module.name else None
+
+    def linked(self, data: Dict[str, Json]) -> Linked:
+        return self.index.linked_with(self.module, data)
+
+    def takes_part(self, text: str) -> bool:
+        """Whether this module's text (failing the text check) imports a module that takes
+        part."""
+        return self.index.takes_part(text, self.package or "")
+
+
+class ProjectIndex:
+    """The facts of one project's modules that can take part: those passing the text check,
+    and those whose text imports (transitively) one that does. Built at the first question
+    that needs them; which modules take part is known without parsing any."""
+
+    def __init__(self, layout: Layout, config: Config) -> None:
+        self.layout = layout
+        self.config = config
+        self._read: Dict[str, Optional[Tuple[bytes, str]]] = {}
+        self._imports: Dict[str, List[Module]] = {}
+        self._reaches: Set[str] = set()  # modules known to take part
+        self._facts: Optional[Dict[str, Dict[str, Json]]] = None
+        self._linked: Optional[Linked] = None
+
+    # ---- which modules take part --------------------------------------------------------
+    def read(self, module: Module) -> Optional[Tuple[bytes, str]]:
+        if module.path not in self._read:
+            self._read[module.path] = read_text(module.path)
+        return self._read[module.path]
+
+    def imports(self, module: Module) -> List[Module]:
+        known = self._imports.get(module.path)
+        if known is None:
+            read = self.read(module)
+            known = [] if read is None else self.imported_modules(read[1], module.package)
+            self._imports[module.path] = known
+        return known
+
+    def imported_modules(self, text: str, package: str) -> List[Module]:
+        out: List[Module] = []
+        for name in sorted(imported_names(text, package)):
+            found = self.layout.resolve(name)
+            if found is not None and found not in out:
+                out.append(found)
+        return out
+
+    def passes(self, module: Module) -> bool:
+        from flake8_bsg.engine import may_involve_bsg
+
+        read = self.read(module)
+        return read is not None and may_involve_bsg(read[1], self.config)
+
+    def reaches(self, start: List[Module]) -> bool:
+        """Whether one of these modules, or one they import (transitively), passes the text
+        check."""
+        seen: Set[str] = set()
+        todo = list(start)
+        while todo:
+            module = todo.pop()
+            if module.path in seen:
+                continue
+            seen.add(module.path)
+            if module.path in self._reaches or self.passes(module):
+                self._reaches.add(module.path)
+                return True
+            todo += self.imports(module)
+        return False
+
+    def takes_part(self, text: str, package: str) -> bool:
+        """Whether a module's text (failing the text check) imports a module that takes part."""
+        return self.reaches(self.imported_modules(text, package))
+
+    # ---- facts ----------------------------------------------------------------------------
+    @property
+    def facts(self) -> Dict[str, Dict[str, Json]]:
+        """The facts of every module that takes part, by module name (from the cache when it
+        holds them)."""
+        if self._facts is None:
+            self._facts = self._build()
+        return self._facts
+
+    def _build(self) -> Dict[str, Dict[str, Json]]:
+        from flake8_bsg.project.cache import FactsCache, cache_key
+
+        if self.config.no_cache:
+            cache = FactsCache.disabled()
+        else:
+            folder = self.config.cache_dir or os.path.join(self.layout.root, CACHE_FOLDER)
+            cache = FactsCache(folder, cache_key(SCHEMA, self.config.fact_options()))
+        out: Dict[str, Dict[str, Json]] = {}
+        for module in self.layout.modules.values():
+            if not self.reaches([module]):
+                continue
+            read = self.read(module)
+            if read is None:
+                continue
+            data, text = read
+            key = f"{module.rel}:{module.name}"  # the dotted name follows the layout
+            cached = cache.get(key, module.path, data)
+            if isinstance(cached, dict):
+                out[module.name or module.rel] = cached
+                continue
+            facts = summarise(text, module, self.config)
+            if facts is None:
+                continue  # a module LibCST cannot parse contributes no facts
+            out[module.name or module.rel] = facts
+            cache.put(key, module.path, data, facts)
+        self._read.clear()  # the texts are not needed any more
+        return out
+
+    # ---- linking --------------------------------------------------------------------------
+    def linked_with(self, ident: str, data: Dict[str, Json]) -> Linked:
+        """The project linked with ``data`` as the facts of module ``ident``."""
+        from flake8_bsg.project.link import Linked
+
+        facts = self.facts
+        if facts.get(ident) == data:
+            if self._linked is None:
+                self._linked = Linked(facts, self.config)
+            return self._linked
+        modules = dict(facts)
+        modules[ident] = data
+        return Linked(modules, self.config)
+
+
+#: The cache's folder under the project root (``--bsg-cache-dir`` moves it).
+CACHE_FOLDER = ".flake8-bsg-cache"
+
+
+def summarise(text: str, module: Module, config: Config) -> Optional[Dict[str, Json]]:
+    """The facts of a module read from disk, or ``None`` when LibCST cannot parse it."""
+    from flake8_bsg.engine import run_deep, strip_form_feeds
+
+    def work() -> Optional[Dict[str, Json]]:
+        import libcst as cst
+
+        from flake8_bsg import facts as file_facts
+        from flake8_bsg.flow.analysis import FileAnalysis
+
+        source, _shifted = strip_form_feeds(text)
+        try:
+            tree = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            return None
+        facts = file_facts.collect(tree, module.package if module.name else None)
+        try:
+            context = _Recorder(module)
+            FileAnalysis(facts, config, config.is_test_file(module.path), context)
+            return context.data
+        finally:
+            file_facts.dispose(facts)
+
+    result = run_deep(work)
+    if isinstance(result, BaseException):
+        return None
+    return result
+
+
+class _Recorder(ModuleContext):
+    """A context that only records a module's facts (linking against nothing)."""
+
+    def __init__(self, module: Module) -> None:
+        self.module = module.name or module.rel
+        self.rel = module.rel
+        self.data: Optional[Dict[str, Json]] = None
+
+    def linked(self, data: Dict[str, Json]) -> Linked:
+        from flake8_bsg.project.link import Linked
+
+        # a round trip through JSON: exactly what the cache would give back
+        self.data = json.loads(json.dumps(data))
+        return Linked({}, Config())
+
+
+_INDEXES: Dict[Tuple[str, str], ProjectIndex] = {}
+
+
+def context_for(filename: str, config: Config) -> Optional[ModuleContext]:
+    """The project context of a linted file, or ``None`` for file-local analysis."""
+    if config.no_project or not filename or filename in ("-", "stdin"):
+        return None
+    if config.project_root:
+        root = os.path.realpath(config.project_root)
+        explicit = True
+    else:
+        found = find_root(filename)
+        if found is None:
+            return None
+        root, explicit = found, False
+    key = (root, config.fact_options_key())
+    index = _INDEXES.get(key)
+    if index is None:
+        layout = Layout(root, config.source_roots, config.exclude, explicit)
+        if not layout.contains(filename):
+            return None
+        index = _INDEXES[key] = ProjectIndex(layout, config)
+    layout = index.layout
+    if not layout.contains(filename):
+        return None
+    module = layout.module_of(filename)
+    if module is None:
+        real = os.path.realpath(filename)
+        rel = os.path.relpath(real, layout.root).replace(os.sep, "/")
+        module = Module(real, rel, layout._dotted(real))
+    return ModuleContext(index, module)
+
+
+def forget() -> None:
+    """Drop the indexes (a long-lived process after files changed)."""
+    _INDEXES.clear()

@@ -1,0 +1,176 @@
+"""The project of a linted file: its root, its modules, their dotted names (SPEC section 3,
+"Across the project").
+
+Stdlib only and cheap: nothing here parses Python.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+#: Files whose folder is a project root.
+MARKERS: Tuple[str, ...] = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
+#: Folders that never hold project modules.
+SKIPPED: frozenset[str] = frozenset(
+    {"__pycache__", "node_modules", "build", "dist", "site-packages"}
+)
+#: Packages that never resolve into the project, even when a project file has their name.
+OUTSIDE: frozenset[str] = frozenset(
+    {"bsg_restapi", "bsg_api", "requests", "httpx", "aiohttp", "flake8_bsg"}
+) | frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def has_marker(folder: str) -> bool:
+    return any(os.path.exists(os.path.join(folder, marker)) for marker in MARKERS)
+
+
+def find_root(filename: str) -> Optional[str]:
+    """The nearest ancestor folder of ``filename`` holding a project marker (real path)."""
+    folder = os.path.dirname(os.path.realpath(filename))
+    while True:
+        if has_marker(folder):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+class Module:
+    """One ``.py`` file of the project."""
+
+    __slots__ = ("path", "rel", "name", "is_package")
+
+    def __init__(self, path: str, rel: str, name: str) -> None:
+        self.path = path  # real path
+        self.rel = rel  # POSIX path relative to the root
+        self.name = name  # dotted name ("" when it has none)
+        self.is_package = os.path.basename(path) == "__init__.py"
+
+    @property
+    def package(self) -> str:
+        """The package relative imports of this module resolve against."""
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+
+class Layout:
+    """The modules of one project and how dotted names map to them."""
+
+    def __init__(
+        self,
+        root: str,
+        source_roots: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        explicit: bool = False,
+    ) -> None:
+        self.root = os.path.realpath(root)
+        self.explicit = explicit
+        self.exclude = tuple(exclude)
+        self.modules: Dict[str, Module] = {}  # by real path
+        self.by_name: Dict[str, Module] = {}
+        configured = [os.path.realpath(os.path.join(self.root, s)) for s in source_roots]
+        files = self._files(configured)
+        self.source_roots = self._source_roots(configured, files)
+        for path in files:
+            rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+            module = Module(path, rel, self._dotted(path))
+            self.modules[path] = module
+            if module.name and module.name not in self.by_name:
+                self.by_name[module.name] = module
+
+    # ---- discovery ------------------------------------------------------------------
+    def _excluded(self, path: str) -> bool:
+        base = os.path.basename(path)
+        return any(
+            fnmatch.fnmatch(base, pattern) or fnmatch.fnmatch(path, pattern)
+            for pattern in self.exclude
+        )
+
+    def _files(self, configured: Sequence[str]) -> List[str]:
+        keep = set(configured)
+        out: List[str] = []
+        seen: set[str] = set()
+        todo = [self.root]
+        while todo:
+            folder = todo.pop()
+            real = os.path.realpath(folder)
+            if real in seen:
+                continue
+            seen.add(real)
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                name = entry.name
+                try:
+                    if entry.is_symlink() and entry.is_dir():
+                        continue  # directory symlinks are not followed
+                    if entry.is_dir(follow_symlinks=False):
+                        if name.startswith(".") or name in SKIPPED:
+                            continue
+                        path = entry.path
+                        if self._excluded(path):
+                            continue
+                        if os.path.exists(os.path.join(path, "pyvenv.cfg")):
+                            continue
+                        if not self.explicit and path not in keep and has_marker(path):
+                            continue  # a nested project is its own project
+                        todo.append(path)
+                    elif name.endswith(".py") and entry.is_file():
+                        path = os.path.realpath(entry.path)
+                        if not self._excluded(entry.path):
+                            out.append(path)
+                except OSError:
+                    continue
+        out.sort()
+        return out
+
+    def _source_roots(self, configured: Sequence[str], files: Iterable[str]) -> List[str]:
+        roots: List[str] = list(configured)
+        roots.append(os.path.join(self.root, "src"))
+        folders = sorted({os.path.dirname(f) for f in files})
+        for folder in folders:
+            if os.path.isfile(os.path.join(folder, "manage.py")):
+                roots.append(folder)
+        for folder in folders:
+            if os.path.isfile(os.path.join(folder, "__init__.py")):
+                parent = os.path.dirname(folder)
+                if not os.path.isfile(os.path.join(parent, "__init__.py")):
+                    roots.append(parent)
+        roots.append(self.root)
+        unique: List[str] = []
+        for root in roots:
+            if root not in unique:
+                unique.append(root)
+        return unique
+
+    def _dotted(self, path: str) -> str:
+        for root in self.source_roots:
+            if path.startswith(root + os.sep):
+                rel = os.path.relpath(path, root)[: -len(".py")]
+                parts = rel.split(os.sep)
+                if parts[-1] == "__init__":
+                    parts = parts[:-1]
+                if parts and all(p.isidentifier() for p in parts):
+                    return ".".join(parts)
+                return ""
+        return ""
+
+    # ---- names ----------------------------------------------------------------------
+    def module_of(self, filename: str) -> Optional[Module]:
+        return self.modules.get(os.path.realpath(filename))
+
+    def resolve(self, dotted: str) -> Optional[Module]:
+        """The project module named ``dotted`` (never the standard library's or a BSG
+        package's, even when a project file has its name)."""
+        if not dotted or dotted.split(".", 1)[0] in OUTSIDE:
+            return None
+        return self.by_name.get(dotted)
+
+    def contains(self, filename: str) -> bool:
+        real = os.path.realpath(filename)
+        return real == self.root or real.startswith(self.root + os.sep)

@@ -14,6 +14,7 @@ from fixture_runner import (
     check_project,
     fixture_files,
     min_python,
+    project_files,
     project_folders,
     too_new,
 )
@@ -61,7 +62,8 @@ def test_fixtures_parse_here_or_declare_the_python_they_need() -> None:
     (`# flake8-bsg-min-python: 3.11`), and one it can compile declares nothing newer."""
     running = "{}.{}".format(*sys.version_info[:2])
     problems = []
-    for path in fixture_files():
+    projects = [path for project in project_folders() for path in project_files(project)]
+    for path in fixture_files() + projects:
         rel = path.relative_to(ROOT)
         try:
             with warnings.catch_warnings():

@@ -170,8 +170,8 @@ class FileAnalysis:
 
     def handler_of(self, call: BsgCall) -> HandlerOf:
         known = self.handling.call_handler
-        if id(call.rec) in known:
-            return known[id(call.rec)]
+        if id(call) in known:
+            return known[id(call)]
         return self.handling.handler_for(call.rec.guards, call.kind)
 
     def _declared_calls(self) -> List[BsgCall]:

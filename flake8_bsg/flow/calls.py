@@ -277,8 +277,15 @@ class CallFinder:
 
     def project_site(self, rec: CallRec, func: Value, targets: List[FuncInfo]) -> None:
         """Record a call that may call a project function (or, unresolved, a method of one)."""
-        if targets and not isinstance(func, LocalFunc):
+        if targets and not isinstance(func, (LocalFunc, Method)):
             values: List[Value] = [LocalFunc(t) for t in targets]
+        elif func is None and isinstance(rec.node.func, cst.Name):
+            name = rec.node.func.value
+            # defined in several places (an import and its `except ImportError:` fallback)
+            values = self.r.alternatives(name, rec.scope) or [func]
+            if values == [None] and self.facts.star_imports and self.r.is_unbound(name, rec.scope):
+                # bound by `from module import *`, when that module is the project's
+                values = [Sym(f"{module}.{name}") for module in self.facts.star_imports]
         else:
             values = [func]
         if all(is_site(v) for v in values):

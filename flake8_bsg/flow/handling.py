@@ -91,7 +91,8 @@ class Handling:
         self.r = resolver
         self.operands = operands
         self.calls = calls
-        #: The handler of each BSG call, by ``id`` of its record.
+        #: The handler of each BSG call, by ``id`` of the call (a call of a project function
+        #: that lets two error classes escape is two BSG calls on one record).
         self.call_handler: Dict[int, HandlerOf] = {}
         #: What each guard handles, by ``id`` of the guard, in the order first found.
         self.handled: Dict[int, Handled] = {}
@@ -138,7 +139,7 @@ class Handling:
         names: Dict[int, Dict[str, List[str]]] = {id(f): {} for f in self.facts.functions}
         for call in self.calls.bsg_calls:
             handler = MAYBE if call.returned else self.handler_for(call.rec.guards, call.kind)
-            self.call_handler[id(call.rec)] = handler
+            self.call_handler[id(call)] = handler
             if handler is None:
                 if call.rec.func is not None:
                     escapes[id(call.rec.func)].setdefault(call.kind, set()).update(call.items)

@@ -182,6 +182,35 @@ class Resolver:
             current = current.parent
         return []
 
+    def alternatives(self, name: str, scope: Scope) -> List[Value]:
+        """The values of every binding of a name that is bound only by ``def``, ``class`` and
+        imports (an ``except ImportError:`` fallback): a call of it may call any of them."""
+        current: Optional[Scope] = scope
+        while current is not None:
+            if current.kind is ScopeKind.CLASS and current is not scope:
+                current = current.parent
+                continue
+            bindings = current.bindings.get(name)
+            if bindings:
+                kinds = (BindingKind.DEF, BindingKind.CLASS, BindingKind.IMPORT)
+                if all(b.kind in kinds for b in bindings):
+                    return [self.binding_value(b) for b in bindings]
+                return []
+            current = current.parent
+        return []
+
+    def is_unbound(self, name: str, scope: Scope) -> bool:
+        """Whether no scope the name is looked up in binds it (nor do the builtins)."""
+        current: Optional[Scope] = scope
+        while current is not None:
+            if current.kind is ScopeKind.CLASS and current is not scope:
+                current = current.parent
+                continue
+            if name in current.bindings:
+                return False
+            current = current.parent
+        return name not in _BUILTIN_NAMES
+
     @staticmethod
     def agree(values: List[Value]) -> Value:
         """The one value every binding agrees on (``None`` constants aside), else unknown."""

@@ -499,9 +499,13 @@ class Linked:
                 continue
             for func in _j_dict(data.get("funcs")).values():
                 open_names.update(str(n) for n in _j_list(_j_dict(func).get("opens")))
+        # a component called from outside itself passes its errors out as one unit
+        called: Set[int] = set()
+        for callee, sources in callers.items():
+            if any(component[c] != component[callee] for c in sources):
+                called.add(component[callee])
         for fid, func in self.funcs():
-            mine = component[fid]
-            outside = any(component[c] != mine for c in callers.get(fid, ()))
+            outside = component[fid] in called
             if (
                 fid[1] == MODULE_CODE
                 or not outside

@@ -178,14 +178,23 @@ def read_source(path: str) -> str:
 
 def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The options from flags, else from the configuration files, else the defaults."""
-    from flake8_bsg.options import OPTIONS, build_config
+    from flake8_bsg.options import FLAGS, OPTIONS, build_config
 
     config_values = _config_values(args.paths)
     values = []
     for flag, default, _help in OPTIONS:
         given = getattr(args, flag[2:].replace("-", "_"))
         values.append(given if given is not None else config_values.get(flag[2:], default))
-    return build_config(*values)
+    switches = {}
+    for flag, _help in FLAGS:
+        given = getattr(args, flag[2:].replace("-", "_"), False)
+        switches[flag[6:].replace("-", "_")] = given or config_values.get(flag[2:], False)
+    config = build_config(*values, **switches)
+    exclude = []
+    for key in ("exclude", "extend-exclude"):
+        exclude += [e.strip() for e in config_values.get(key, "").split(",") if e.strip()]
+    config.exclude = tuple(exclude)
+    return config
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -242,7 +251,12 @@ def _check_reports(
     from flake8_bsg.rules import DEFAULT_OFF
 
     enabled_extra = {c.strip().upper() for c in (args.extend_select or "").split(",") if c.strip()}
-    for path in _python_files(args.paths):
+    paths = list(_python_files(args.paths))
+    if getattr(args, "affected", False):
+        from flake8_bsg.project.index import affected
+
+        paths += [p for p in affected(paths, config) if p not in paths]
+    for path in paths:
         shown = display_path(path)
         where = relative_path(path, anchor)
         try:
@@ -390,9 +404,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     check = sub.add_parser("check", help="lint files without flake8 (same diagnostics and format)")
     check.add_argument("paths", nargs="+")
-    for flag, _default, help_text in __import__("flake8_bsg.options", fromlist=["OPTIONS"]).OPTIONS:
+    options = __import__("flake8_bsg.options", fromlist=["OPTIONS"])
+    for flag, _default, help_text in options.OPTIONS:
         flags = (flag, "--baseline") if flag == "--bsg-baseline" else (flag,)
         check.add_argument(*flags, dest=flag[2:].replace("-", "_"), default=None, help=help_text)
+    for flag, help_text in options.FLAGS:
+        check.add_argument(flag, action="store_true", help=help_text)
+    check.add_argument(
+        "--affected",
+        action="store_true",
+        help="also lint every project module whose diagnostics can depend on the given files "
+        "(for pre-commit, which passes only the changed files)",
+    )
     check.add_argument(
         "--extend-select", default="", help="enable rules that are off by default (BSG204)"
     )
@@ -432,8 +455,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--format python`)"
         ),
     )
-    for flag, _default, help_text in __import__("flake8_bsg.options", fromlist=["OPTIONS"]).OPTIONS:
+    options = __import__("flake8_bsg.options", fromlist=["OPTIONS"])
+    for flag, _default, help_text in options.OPTIONS:
         fix.add_argument(flag, default=None, help=help_text)
+    for flag, help_text in options.FLAGS:
+        fix.add_argument(flag, action="store_true", help=help_text)
     return parser
 
 

@@ -80,6 +80,18 @@ BAD_FILE = (
     "from bsg_restapi import APIError\n\n\n"
     "def f(e: APIError):\n    return e.code == 88  # noqa: BSG201\n"
 )
+# A wrapper and the view that calls it: the commit changes only the wrapper, and the hook
+# (`check --affected`) lints the view too, where the error now leaves the project.
+WRAPPER_FILE = (
+    "from bsg_restapi import SMSAPI\n"
+    "\n"
+    "client = SMSAPI(config={})\n"
+    "\n"
+    "\n"
+    "def notify(message: dict) -> None:\n"
+    "    client.send(message)\n"
+)
+VIEW_FILE = "from wrapper import notify\n\n\ndef view(request):\n    notify(request)\n"
 CLEAN_FILE = (
     "from bsg_restapi import APIError, SMSAPI\n"
     "\n"
@@ -164,6 +176,8 @@ def try_repo(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedPr
     init_repo(project)
     (project / "bad.py").write_text(BAD_FILE)
     (project / "clean.py").write_text(CLEAN_FILE)
+    (project / "wrapper.py").write_text(WRAPPER_FILE)
+    (project / "view.py").write_text(VIEW_FILE)
     git("add", "-A", cwd=project)
     git("commit", "-q", "--no-verify", "-m", "code", cwd=project)
     return subprocess.run(
@@ -178,6 +192,7 @@ def try_repo(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedPr
             "--files",
             "bad.py",
             "clean.py",
+            "wrapper.py",
         ],
         cwd=project,
         env=clean_env(PRE_COMMIT_HOME=str(base / "home")),
@@ -196,8 +211,22 @@ def test_pre_commit_hook_fails_on_bsg301(try_repo: subprocess.CompletedProcess) 
     assert try_repo.returncode == 1, output
     assert re.search(r"^flake8-bsg\.+Failed$", try_repo.stdout, re.MULTILINE), output
     assert "- hook id: flake8-bsg" in try_repo.stdout
-    lines = diagnostic_lines(try_repo.stdout)
+    lines = [line for line in diagnostic_lines(try_repo.stdout) if line.startswith("bad.py")]
     assert len(lines) == 1 and lines[0].startswith(f"bad.py:5:22: {BSG301_88} "), output
+
+
+def test_pre_commit_hook_lints_what_a_change_affects(
+    try_repo: subprocess.CompletedProcess,
+) -> None:
+    """Only wrapper.py changed; its error leaves the project in view.py, which the hook lints
+    too (`check --affected`), and wrapper.py itself reports nothing (its caller is judged)."""
+    output = try_repo.stdout + try_repo.stderr
+    lines = diagnostic_lines(try_repo.stdout)
+    assert [line.split(" ")[0:2] for line in lines if "view.py" in line] == [
+        ["view.py:5:5:", "BSG101"]
+    ], output
+    assert "notify() can fail with" in output and "(wrapper.py:7)" in output, output
+    assert not [line for line in lines if line.startswith("wrapper.py")], output
 
 
 def test_pre_commit_hook_passes_clean_file(try_repo: subprocess.CompletedProcess) -> None:

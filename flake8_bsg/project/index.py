@@ -286,3 +286,33 @@ def context_for(filename: str, config: Config) -> Optional[ModuleContext]:
 def forget() -> None:
     """Drop the indexes (a long-lived process after files changed)."""
     _INDEXES.clear()
+
+
+def affected(paths: List[str], config: Config) -> List[str]:
+    """The project modules whose diagnostics can depend on ``paths`` (``check --affected``):
+    those that import them, transitively (what escapes into their calls), and those they
+    import, transitively (whose functions' entry-point status their calls decide); sorted."""
+    out: Set[str] = set()
+    for path in paths:
+        context = context_for(path, config)
+        if context is None:
+            continue
+        index = context.index
+        start = index.layout.module_of(path)
+        if start is None:
+            continue
+        importers: Dict[str, List[Module]] = {}
+        for module in index.layout.modules.values():
+            for imported in index.imports(module):
+                importers.setdefault(imported.path, []).append(module)
+        for step in (lambda m: importers.get(m.path, []), index.imports):
+            todo, seen = [start], {start.path}
+            while todo:
+                current = todo.pop()
+                for other in step(current):
+                    if other.path not in seen:
+                        seen.add(other.path)
+                        todo.append(other)
+            out.update(path for path in seen if path != start.path)
+    given = {os.path.realpath(p) for p in paths}
+    return sorted(os.path.relpath(p) for p in out if p not in given)

@@ -27,6 +27,7 @@ from typing import (
 if TYPE_CHECKING:
     import libcst as cst
 
+    from flake8_bsg.project.index import ModuleContext
     from flake8_bsg.rules.base import Violation
 
 from flake8_bsg.options import Config
@@ -143,8 +144,10 @@ def _takes_part(source: str, filename: str, config: Config) -> bool:
     if config.no_project:
         return False
     try:
-        from flake8_bsg.project.index import context_for
+        from flake8_bsg.project.index import context_for, imports_project_module
 
+        if not imports_project_module(source, filename, config):
+            return False  # nothing it imports is the project's: no need to read the project
         context = context_for(filename, config)
         return context is not None and context.takes_part(source)
     except Exception:  # an unreadable project is a file-local analysis
@@ -205,8 +208,12 @@ def _analyse(source: str, filename: str, config: Config) -> List[Finding]:
     import libcst as cst
 
     from flake8_bsg.positions import node_positions
+    from flake8_bsg.project.index import context_for
     from flake8_bsg.rules.bsg000_unparsable_file import unparsable
 
+    context = context_for(filename, config)
+    if context is not None:
+        context.text = source  # its facts are the index's when the text is the file's
     source, shifted = strip_form_feeds(source)
     try:
         module = cst.parse_module(source)
@@ -215,7 +222,7 @@ def _analyse(source: str, filename: str, config: Config) -> List[Finding]:
         if len(reason) > 120:
             reason = reason[:117].rstrip(" ,") + "..."
         return [Finding(1, 0, "BSG000", unparsable(reason), "")]
-    violations = find_violations(module, filename, config)
+    violations = find_violations(module, filename, config, context)
     if not violations:
         return []
     positions = node_positions(module, {id(v.node) for v in violations})
@@ -228,15 +235,22 @@ def _analyse(source: str, filename: str, config: Config) -> List[Finding]:
     return results
 
 
-def find_violations(module: cst.Module, filename: str, config: Config) -> List[Violation]:
+def find_violations(
+    module: cst.Module,
+    filename: str,
+    config: Config,
+    context: Optional[ModuleContext] = None,
+) -> List[Violation]:
     """The rules' violations for a parsed module (``rules.base.Violation``), in the order the
-    rules found them: the one entry to the analysis for every adapter."""
+    rules found them: the one entry to the analysis for every adapter. ``context``: the
+    file's project (found from ``filename`` when not given)."""
     from flake8_bsg import facts as file_facts
     from flake8_bsg import rules
     from flake8_bsg.flow.analysis import FileAnalysis
     from flake8_bsg.project.index import context_for
 
-    context = context_for(filename, config)
+    if context is None:
+        context = context_for(filename, config)
     package = package_of(filename) if context is None else context.package
     facts = file_facts.collect(module, package)
     try:

@@ -64,6 +64,12 @@ class Plugin:
         exclude = list(getattr(options, "exclude", None) or [])
         exclude += list(getattr(options, "extend_exclude", None) or [])
         cls.config.exclude = tuple(str(e) for e in exclude)
+        jobs = getattr(options, "jobs", None)
+        parallel = getattr(jobs, "is_auto", False) or getattr(jobs, "n_jobs", 1) > 1
+        if parallel and not cls.config.no_project:
+            from flake8_bsg.project.index import prepare
+
+            prepare(list(getattr(options, "filenames", None) or ["."]), cls.config)
         cls.baseline = None
         if cls.config.baseline:
             from flake8_bsg.baseline import BaselineError, load_baseline

@@ -225,9 +225,12 @@ class FileAnalysis:
             project.rel,
             self.is_test_file,
         )
-        nodes = {id(c.rec.node) for c in calls.bsg_calls} | {id(rec.node) for rec, _ in calls.sites}
-        positions = node_positions(self.facts.module, nodes) if nodes else {}
-        data = summariser.build({key: line for key, (line, _col) in positions.items()})
+        data = project.known_facts()
+        if data is None:
+            nodes = {id(c.rec.node) for c in calls.bsg_calls}
+            nodes |= {id(rec.node) for rec, _ in calls.sites}
+            positions = node_positions(self.facts.module, nodes) if nodes else {}
+            data = summariser.build({key: line for key, (line, _col) in positions.items()})
         linked = self.linked = project.linked(data)
         names = self.names = summariser.names
         calls.local_calls = []  # their escapes come with the project's calls below

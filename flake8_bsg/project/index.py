@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
 from flake8_bsg.project import SCHEMA, Json
-from flake8_bsg.project.layout import Layout, Module, find_root
+from flake8_bsg.project.layout import Layout, Module, find_root, quick_exists, quick_roots
 
 if TYPE_CHECKING:
     from flake8_bsg.project.link import Linked
@@ -76,6 +76,15 @@ class ModuleContext:
         self.module = module.name or module.rel
         self.rel = module.rel
         self.package = module.package if module.name else None
+        #: The linted text (flake8's lines, an editor's buffer), when the caller has it.
+        self.text: Optional[str] = None
+
+    def known_facts(self) -> Optional[Dict[str, Json]]:
+        """The index's facts of this module when the linted text is the file's (they are then
+        the same facts, without a second summary)."""
+        if self.text is None:
+            return None
+        return self.index.facts_of_text(self.module, self.text)
 
     def linked(self, data: Dict[str, Json]) -> Linked:
         return self.index.linked_with(self.module, data)
@@ -97,7 +106,9 @@ class ProjectIndex:
         self._read: Dict[str, Optional[Tuple[bytes, str]]] = {}
         self._imports: Dict[str, List[Module]] = {}
         self._reaches: Set[str] = set()  # modules known to take part
+        self._apart: Set[str] = set()  # modules known not to
         self._facts: Optional[Dict[str, Dict[str, Json]]] = None
+        self._digests: Dict[str, str] = {}  # of the text each module's facts come from
         self._linked: Optional[Linked] = None
 
     # ---- which modules take part --------------------------------------------------------
@@ -135,13 +146,15 @@ class ProjectIndex:
         todo = list(start)
         while todo:
             module = todo.pop()
-            if module.path in seen:
+            if module.path in seen or module.path in self._apart:
                 continue
             seen.add(module.path)
             if module.path in self._reaches or self.passes(module):
                 self._reaches.add(module.path)
                 return True
             todo += self.imports(module)
+        # nothing reachable from them takes part: neither do they
+        self._apart |= seen
         return False
 
     def takes_part(self, text: str, package: str) -> bool:
@@ -173,6 +186,8 @@ class ProjectIndex:
             if read is None:
                 continue
             data, text = read
+            ident = module.name or module.rel
+            self._digests[ident] = _digest(text)
             key = f"{module.rel}:{module.name}"  # the dotted name follows the layout
             cached = cache.get(key, module.path, data)
             if isinstance(cached, dict):
@@ -186,19 +201,32 @@ class ProjectIndex:
         self._read.clear()  # the texts are not needed any more
         return out
 
+    def facts_of_text(self, ident: str, text: str) -> Optional[Dict[str, Json]]:
+        facts = self.facts.get(ident)
+        if facts is None or self._digests.get(ident) != _digest(text):
+            return None
+        return facts
+
     # ---- linking --------------------------------------------------------------------------
     def linked_with(self, ident: str, data: Dict[str, Json]) -> Linked:
         """The project linked with ``data`` as the facts of module ``ident``."""
         from flake8_bsg.project.link import Linked
 
         facts = self.facts
+        names = self.layout.by_name
         if facts.get(ident) == data:
             if self._linked is None:
-                self._linked = Linked(facts, self.config)
+                self._linked = Linked(facts, self.config, names)
             return self._linked
         modules = dict(facts)
         modules[ident] = data
-        return Linked(modules, self.config)
+        return Linked(modules, self.config, names)
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8", "surrogatepass")).hexdigest()
 
 
 #: The cache's folder under the project root (``--bsg-cache-dir`` moves it).
@@ -240,6 +268,7 @@ class _Recorder(ModuleContext):
     def __init__(self, module: Module) -> None:
         self.module = module.name or module.rel
         self.rel = module.rel
+        self.text = None
         self.data: Optional[Dict[str, Json]] = None
 
     def linked(self, data: Dict[str, Json]) -> Linked:
@@ -281,6 +310,39 @@ def context_for(filename: str, config: Config) -> Optional[ModuleContext]:
         rel = os.path.relpath(real, layout.root).replace(os.sep, "/")
         module = Module(real, rel, layout._dotted(real))
     return ModuleContext(index, module)
+
+
+def imports_project_module(text: str, filename: str, config: Config) -> bool:
+    """A cheap first look, for a file that fails the text check: whether it imports anything
+    that exists as a module under its project's likely source roots (without walking the
+    project). When it does not, it cannot take part."""
+    if config.no_project or not filename or filename in ("-", "stdin"):
+        return False
+    root = os.path.realpath(config.project_root) if config.project_root else find_root(filename)
+    if root is None:
+        return False
+    roots = quick_roots(root, filename, config.source_roots)
+    folder = os.path.dirname(os.path.realpath(filename))
+    package_parts: List[str] = []
+    while os.path.isfile(os.path.join(folder, "__init__.py")) and folder != root:
+        package_parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+    names = imported_names(text, ".".join(package_parts))
+    return any(quick_exists(name, roots) for name in names)
+
+
+def prepare(paths: List[str], config: Config) -> None:
+    """Build the indexes of the projects of ``paths`` now (flake8's main process, before its
+    ``-j`` workers start: they inherit them, or read the cache the build wrote), so that the
+    facts are built once per run, not once per worker. Never raises."""
+    try:
+        for path in paths:
+            probe = os.path.join(path, "__init__.py") if os.path.isdir(path) else path
+            context = context_for(probe, config)
+            if context is not None:
+                context.index.facts  # noqa: B018 - built for the workers
+    except Exception:  # a project that cannot be read is read again by each worker
+        return
 
 
 def forget() -> None:

@@ -96,10 +96,9 @@ class Layout:
         todo = [self.root]
         while todo:
             folder = todo.pop()
-            real = os.path.realpath(folder)
-            if real in seen:
+            if folder in seen:
                 continue
-            seen.add(real)
+            seen.add(folder)
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError:
@@ -121,9 +120,12 @@ class Layout:
                             continue  # a nested project is its own project
                         todo.append(path)
                     elif name.endswith(".py") and entry.is_file():
-                        path = os.path.realpath(entry.path)
-                        if not self._excluded(entry.path):
-                            out.append(path)
+                        if self._excluded(entry.path):
+                            continue
+                        # the folders walked are real (symlinks are not followed): only a
+                        # symlinked file needs resolving
+                        path = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+                        out.append(path)
                 except OSError:
                     continue
         out.sort()
@@ -174,3 +176,28 @@ class Layout:
     def contains(self, filename: str) -> bool:
         real = os.path.realpath(filename)
         return real == self.root or real.startswith(self.root + os.sep)
+
+
+def quick_roots(root: str, filename: str, configured: Sequence[str]) -> List[str]:
+    """Source roots found without walking the tree: the configured ones, ``src/``, the root,
+    and the linted file's folders up to the root (where a ``manage.py`` or the parent of its
+    top-level package puts them)."""
+    roots = [os.path.join(root, s) for s in configured] + [os.path.join(root, "src")]
+    folder = os.path.dirname(os.path.realpath(filename))
+    while folder.startswith(root + os.sep):
+        roots.append(folder)
+        folder = os.path.dirname(folder)
+    roots.append(root)
+    return roots
+
+
+def quick_exists(dotted: str, roots: Sequence[str]) -> bool:
+    """Whether a module of that dotted name exists under one of ``roots``."""
+    if not dotted or dotted.split(".", 1)[0] in OUTSIDE:
+        return False
+    rel = os.path.join(*dotted.split("."))
+    for root in roots:
+        base = os.path.join(root, rel)
+        if os.path.isfile(base + ".py") or os.path.isfile(os.path.join(base, "__init__.py")):
+            return True
+    return False

@@ -92,9 +92,16 @@ def _j_dict(value: Json) -> Dict[str, Json]:
 class Linked:
     """The linked project."""
 
-    def __init__(self, modules: Dict[str, Dict[str, Json]], config: Config) -> None:
+    def __init__(
+        self,
+        modules: Dict[str, Dict[str, Json]],
+        config: Config,
+        project_modules: Iterable[str] = (),
+    ) -> None:
         self.modules = modules
         self.config = config
+        #: The dotted names of all the project's modules, also those that take no part.
+        self.project_modules = set(project_modules) | set(modules)
         self._names: Dict[Tuple[str, str], List[Entity]] = {}
         self._resolving: Set[Tuple[str, str]] = set()
         self._mro: Dict[ClassId, List[Union[ClassId, Entity]]] = {}
@@ -242,8 +249,8 @@ class Linked:
                 found = [e for e in self.resolve_dotted(base[2:]) if e[0] == "class"]
                 if found:
                     out += [(e[1], e[2]) for e in found]
-                elif base[2:].startswith(PLAIN_BASES):
-                    out.append(("plain",))
+                elif base[2:].startswith(PLAIN_BASES) or self.in_project(base[2:]):
+                    out.append(("plain",))  # (a project class of a module without BSG)
                 else:
                     out.append(("external",))
             elif isinstance(base, str) and base.startswith("X:"):
@@ -519,7 +526,7 @@ class Linked:
     def _registered(self, func: Dict[str, Json]) -> bool:
         for deco in _j_list(func.get("decos")):
             ref, name = (str(p) for p in _j_list(deco))
-            if ref and self.target(ref).funcs:
+            if ref and (self.target(ref).funcs or self.in_project(ref[2:])):
                 continue  # a project decorator: looked through
             last = name.rsplit(".", 1)[-1]
             if last in NOT_REGISTERING or name.startswith(NOT_REGISTERING_MODULES):
@@ -532,6 +539,13 @@ class Linked:
         if not isinstance(cls, str):
             return False
         return any(entry == ("external",) for entry in self.mro((fid[0], cls)))
+
+    def in_project(self, dotted: str) -> bool:
+        """Whether a dotted name is in a project module (one that takes part or not)."""
+        parts = dotted.split(".")
+        return any(
+            ".".join(parts[:cut]) in self.project_modules for cut in range(len(parts), 0, -1)
+        )
 
     # ---- questions of one module ------------------------------------------------------------
     def is_entry(self, fid: FuncId) -> bool:

@@ -126,7 +126,7 @@ async def warm_server(path: Path, text: str, runs: int) -> Tuple[List[float], Li
         if future is not None and not future.done():
             future.set_result(len(params.diagnostics))
 
-    await client.start_io(sys.executable, "-m", "flake8_bsg.server", cwd=str(path.parent))
+    await client.start_io(sys.executable, "-m", "flake8_bsg", "server", cwd=str(path.parent))
     try:
         await client.initialize_async(
             lsp.InitializeParams(

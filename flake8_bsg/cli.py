@@ -1,4 +1,4 @@
-"""The ``flake8-bsg`` command: ``check``, ``catalogue``, ``explain``."""
+"""The ``flake8-bsg`` command: ``check``, ``fix``, ``catalogue``, ``explain``, ``server``."""
 
 from __future__ import annotations
 
@@ -460,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
         fix.add_argument(flag, default=None, help=help_text)
     for flag, help_text in options.FLAGS:
         fix.add_argument(flag, action="store_true", help=help_text)
+    sub.add_parser("server", help="run the language server (LSP over stdin/stdout) for editors")
     return parser
 
 
@@ -499,5 +500,15 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
         return run_check(args)
     if args.command == "fix":
         return run_fix(args)
+    if args.command == "server":
+        try:
+            from flake8_bsg.server import main as serve
+        except ImportError as exc:  # the optional extra is not installed
+            print(
+                f"flake8-bsg server needs pygls: pip install 'flake8-bsg[server]' ({exc})",
+                file=sys.stderr,
+            )
+            return 2
+        return serve()
     parser.print_help()
     return 2

@@ -853,7 +853,11 @@ class BsgServer(LanguageServer):
         )
 
     def disk_changed(self) -> None:
-        """Other modules may have changed: every open buffer is analysed again."""
+        """Other modules may have changed: the projects' facts are read again (from the cache,
+        for the modules that did not change) and every open buffer is analysed again."""
+        from flake8_bsg.project.index import forget
+
+        forget()
         self.generation += 1
         self.schedule_all()
 

@@ -144,12 +144,9 @@ def _takes_part(source: str, filename: str, config: Config) -> bool:
     if config.no_project:
         return False
     try:
-        from flake8_bsg.project.index import context_for, imports_project_module
+        from flake8_bsg.project.index import quick_takes_part
 
-        if not imports_project_module(source, filename, config):
-            return False  # nothing it imports is the project's: no need to read the project
-        context = context_for(filename, config)
-        return context is not None and context.takes_part(source)
+        return quick_takes_part(source, filename, config)
     except Exception:  # an unreadable project is a file-local analysis
         return False
 

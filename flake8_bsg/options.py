@@ -12,6 +12,9 @@ import re
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 DEFAULT_TEST_FILES = "test_*.py,*_test.py,conftest.py"
+#: The rules that are off unless selected (flake8's ``extend_default_ignore``): data read at
+#: flake8's start-up, before (and without) the rules being imported.
+DEFAULT_OFF: Tuple[str, ...] = ("BSG204",)
 DEFAULT_ALLOW_LITERALS = "0"
 
 #: (flag, default, help) for every option.

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from flake8_bsg.baseline import Baseline
 
 from flake8_bsg.options import (
+    DEFAULT_OFF,
     FLAGS,
     OPTIONS,
     PATH_OPTIONS,
@@ -50,8 +51,6 @@ class Plugin:
             )
         for flag, help_text in FLAGS:
             manager.add_option(flag, action="store_true", parse_from_config=True, help=help_text)
-        from flake8_bsg.rules import DEFAULT_OFF
-
         manager.extend_default_ignore(list(DEFAULT_OFF))
 
     @classmethod
@@ -66,10 +65,11 @@ class Plugin:
         cls.config.exclude = tuple(str(e) for e in exclude)
         jobs = getattr(options, "jobs", None)
         parallel = getattr(jobs, "is_auto", False) or getattr(jobs, "n_jobs", 1) > 1
-        if parallel and not cls.config.no_project:
+        paths = [str(p) for p in getattr(options, "filenames", None) or ["."]]
+        if parallel and not cls.config.no_project and cls._many_files(paths):
             from flake8_bsg.project.index import prepare
 
-            prepare(list(getattr(options, "filenames", None) or ["."]), cls.config)
+            prepare(paths, cls.config)
         cls.baseline = None
         if cls.config.baseline:
             from flake8_bsg.baseline import BaselineError, load_baseline
@@ -78,6 +78,13 @@ class Plugin:
                 cls.baseline = load_baseline(cls.config.baseline)
             except BaselineError as exc:
                 raise SystemExit(str(exc)) from None
+
+    @staticmethod
+    def _many_files(paths: List[str]) -> bool:
+        """Whether flake8 may lint these paths in parallel (more than one file)."""
+        import os
+
+        return len(paths) > 1 or any(p != "-" and os.path.isdir(p) for p in paths)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         from flake8_bsg.engine import check_lines

@@ -635,16 +635,6 @@ def test_one_file_alone_gets_its_lines_of_the_whole_project_run(tmp_path: Path) 
 # ---- options whose meaning depends on the current directory ------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "plugin bug: a module's facts record whether it is a test file, and a --bsg-test-files "
-        "glob with '/' matches the path relative to the current directory "
-        "(Config.is_test_file), but neither the cache key (Config.fact_options) nor the entry "
-        "names the current directory: entries written from the project root are read from "
-        "app/ (or the other way round) with the other directory's test-file status"
-    ),
-)
 def test_test_file_globs_relative_to_the_current_directory_are_not_served_stale(
     tmp_path: Path,
 ) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
 from flake8_bsg.project import SCHEMA, Json
-from flake8_bsg.project.layout import Layout, Module, find_root, quick_exists, quick_roots
+from flake8_bsg.project.layout import Layout, Module, find_root, quick_path, quick_roots
 
 if TYPE_CHECKING:
     from flake8_bsg.project.link import Linked
@@ -89,11 +89,6 @@ class ModuleContext:
     def linked(self, data: Dict[str, Json]) -> Linked:
         return self.index.linked_with(self.module, data)
 
-    def takes_part(self, text: str) -> bool:
-        """Whether this module's text (failing the text check) imports a module that takes
-        part."""
-        return self.index.takes_part(text, self.package or "")
-
 
 class ProjectIndex:
     """The facts of one project's modules that can take part: those passing the text check,
@@ -157,10 +152,6 @@ class ProjectIndex:
         self._apart |= seen
         return False
 
-    def takes_part(self, text: str, package: str) -> bool:
-        """Whether a module's text (failing the text check) imports a module that takes part."""
-        return self.reaches(self.imported_modules(text, package))
-
     # ---- facts ----------------------------------------------------------------------------
     @property
     def facts(self) -> Dict[str, Dict[str, Json]]:
@@ -189,15 +180,16 @@ class ProjectIndex:
             ident = module.name or module.rel
             self._digests[ident] = _digest(text)
             key = f"{module.rel}:{module.name}"  # the dotted name follows the layout
-            cached = cache.get(key, module.path, data)
-            if isinstance(cached, dict):
-                out[module.name or module.rel] = cached
-                continue
-            facts = summarise(text, module, self.config)
-            if facts is None:
-                continue  # a module LibCST cannot parse contributes no facts
-            out[module.name or module.rel] = facts
-            cache.put(key, module.path, data, facts)
+            facts = cache.get(key, module.path, data)
+            if not isinstance(facts, dict):
+                facts = summarise(text, module, self.config)
+                if facts is None:
+                    continue  # a module LibCST cannot parse contributes no facts
+                cache.put(key, module.path, data, facts)
+            # whether it is a test file can depend on the current folder (a glob with `/`):
+            # decided on every run, never taken from the cache
+            facts["test"] = self.config.is_test_file(module.path)
+            out[ident] = facts
         self._read.clear()  # the texts are not needed any more
         return out
 
@@ -312,23 +304,57 @@ def context_for(filename: str, config: Config) -> Optional[ModuleContext]:
     return ModuleContext(index, module)
 
 
-def imports_project_module(text: str, filename: str, config: Config) -> bool:
-    """A cheap first look, for a file that fails the text check: whether it imports anything
-    that exists as a module under its project's likely source roots (without walking the
-    project). When it does not, it cannot take part."""
+#: For files failing the text check: the modules known to take part, and known not to.
+_QUICK: Dict[str, bool] = {}
+
+
+def quick_takes_part(text: str, filename: str, config: Config) -> bool:
+    """Whether a file that fails the text check imports, directly or through other project
+    modules, one that passes it: found without walking the project, by resolving imports
+    against its likely source roots (the configured ones, ``src/``, the root, and the file's
+    folders up to the root), and reading only the modules reached."""
     if config.no_project or not filename or filename in ("-", "stdin"):
         return False
     root = os.path.realpath(config.project_root) if config.project_root else find_root(filename)
     if root is None:
         return False
+    from flake8_bsg.engine import may_involve_bsg
+
     roots = quick_roots(root, filename, config.source_roots)
-    folder = os.path.dirname(os.path.realpath(filename))
-    package_parts: List[str] = []
+    seen: Set[str] = set()
+    todo = quick_modules(text, os.path.realpath(filename), root, roots)
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        known = _QUICK.get(path)
+        if known is False:
+            continue
+        read = read_text(path)
+        if known or (read is not None and may_involve_bsg(read[1], config)):
+            _QUICK[path] = True
+            return True
+        if read is not None:
+            todo += quick_modules(read[1], path, root, roots)
+    for path in seen:
+        _QUICK[path] = False
+    return False
+
+
+def quick_modules(text: str, path: str, root: str, roots: List[str]) -> List[str]:
+    """The project files a module's imports name, found under ``roots``."""
+    folder = os.path.dirname(path)
+    parts: List[str] = []
     while os.path.isfile(os.path.join(folder, "__init__.py")) and folder != root:
-        package_parts.insert(0, os.path.basename(folder))
+        parts.insert(0, os.path.basename(folder))
         folder = os.path.dirname(folder)
-    names = imported_names(text, ".".join(package_parts))
-    return any(quick_exists(name, roots) for name in names)
+    out: List[str] = []
+    for name in sorted(imported_names(text, ".".join(parts))):
+        found = quick_path(name, roots)
+        if found is not None and found not in out:
+            out.append(found)
+    return out
 
 
 def prepare(paths: List[str], config: Config) -> None:
@@ -348,6 +374,7 @@ def prepare(paths: List[str], config: Config) -> None:
 def forget() -> None:
     """Drop the indexes (a long-lived process after files changed)."""
     _INDEXES.clear()
+    _QUICK.clear()
 
 
 def affected(paths: List[str], config: Config) -> List[str]:

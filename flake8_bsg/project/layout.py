@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import sys
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -69,13 +70,21 @@ class Layout:
         self.root = os.path.realpath(root)
         self.explicit = explicit
         self.exclude = tuple(exclude)
+        self._exclude = (
+            re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in self.exclude))
+            if self.exclude
+            else None
+        )
         self.modules: Dict[str, Module] = {}  # by real path
         self.by_name: Dict[str, Module] = {}
         configured = [os.path.realpath(os.path.join(self.root, s)) for s in source_roots]
         files = self._files(configured)
         self.source_roots = self._source_roots(configured, files)
+        prefix = len(self.root) + 1
         for path in files:
-            rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+            inside = path.startswith(self.root + os.sep)
+            rel = path[prefix:] if inside else os.path.relpath(path, self.root)
+            rel = rel.replace(os.sep, "/")
             module = Module(path, rel, self._dotted(path))
             self.modules[path] = module
             if module.name and module.name not in self.by_name:
@@ -83,11 +92,10 @@ class Layout:
 
     # ---- discovery ------------------------------------------------------------------
     def _excluded(self, path: str) -> bool:
-        base = os.path.basename(path)
-        return any(
-            fnmatch.fnmatch(base, pattern) or fnmatch.fnmatch(path, pattern)
-            for pattern in self.exclude
-        )
+        """Whether flake8's ``exclude`` patterns exclude a path (by its name or whole path)."""
+        if self._exclude is None:
+            return False
+        return bool(self._exclude.match(os.path.basename(path)) or self._exclude.match(path))
 
     def _files(self, configured: Sequence[str]) -> List[str]:
         keep = set(configured)
@@ -153,7 +161,7 @@ class Layout:
     def _dotted(self, path: str) -> str:
         for root in self.source_roots:
             if path.startswith(root + os.sep):
-                rel = os.path.relpath(path, root)[: -len(".py")]
+                rel = path[len(root) + 1 : -len(".py")]
                 parts = rel.split(os.sep)
                 if parts[-1] == "__init__":
                     parts = parts[:-1]
@@ -191,13 +199,15 @@ def quick_roots(root: str, filename: str, configured: Sequence[str]) -> List[str
     return roots
 
 
-def quick_exists(dotted: str, roots: Sequence[str]) -> bool:
-    """Whether a module of that dotted name exists under one of ``roots``."""
+def quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
+    """The real path of the module of that dotted name under the first of ``roots`` that
+    holds one, or ``None``."""
     if not dotted or dotted.split(".", 1)[0] in OUTSIDE:
-        return False
+        return None
     rel = os.path.join(*dotted.split("."))
     for root in roots:
         base = os.path.join(root, rel)
-        if os.path.isfile(base + ".py") or os.path.isfile(os.path.join(base, "__init__.py")):
-            return True
-    return False
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return os.path.realpath(candidate)
+    return None

@@ -67,12 +67,19 @@ class Rule:
     instead: str
     options: str = "None."
     example_options: str = ""
-    default_off: bool = False
     #: A node gets this rule once per key (the value rules: once per value compared there, as
     #: a name can stand for several) instead of once.
     per_key: bool = False
     messages: Dict[str, str] = field(default_factory=dict)
     check: Check = _no_check
+
+    @property
+    def default_off(self) -> bool:
+        """Off unless selected (``extend_default_ignore``): listed in :data:`options.DEFAULT_OFF`,
+        which flake8's start-up reads without importing the rules."""
+        from flake8_bsg.options import DEFAULT_OFF
+
+        return self.code in DEFAULT_OFF
 
     def explain(self) -> str:
         """The documentation ``flake8-bsg explain`` prints (and SARIF carries as help)."""

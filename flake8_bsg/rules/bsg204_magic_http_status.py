@@ -81,7 +81,6 @@ def send_code(phone: str, text: str) -> None:
 """,
     options="`--extend-select=BSG204` turns the rule on (it is off by default).",
     example_options="--extend-select=BSG204",
-    default_off=True,
     messages={"magic_status": "BSG204 HTTP status {value} compared as a bare number; use {name}"},
     check=check,
     per_key=True,

@@ -157,6 +157,8 @@ class CallFinder:
         for rec in self.facts.calls:
             node = rec.node
             func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value not in _SCHEDULING_ATTRS:
+                continue  # (a scheduler reached through an attribute ends in its name)
             resolved = self.r.resolve(func, rec.scope, rec.order)
             if isinstance(resolved, Sym) and resolved.qualname in clients.SCHEDULERS:
                 scheduler = True
@@ -402,6 +404,14 @@ def is_site(value: Value) -> bool:
             return True
         return isinstance(owner, Instance) and owner.client.local is not None
     return False
+
+
+#: The last names of what schedules a coroutine or a task.
+_SCHEDULING_ATTRS = (
+    frozenset(q.rsplit(".", 1)[-1] for q in clients.SCHEDULERS)
+    | clients.TASK_QUEUES
+    | clients.LOOP_SCHEDULERS
+)
 
 
 def _calls_within(nodes: List[cst.BaseExpression]) -> Set[int]:

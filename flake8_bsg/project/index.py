@@ -373,8 +373,11 @@ def prepare(paths: List[str], config: Config) -> None:
 
 def forget() -> None:
     """Drop the indexes (a long-lived process after files changed)."""
+    from flake8_bsg.project.layout import forget_roots
+
     _INDEXES.clear()
     _QUICK.clear()
+    forget_roots()
 
 
 def affected(paths: List[str], config: Config) -> List[str]:

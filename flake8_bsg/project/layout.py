@@ -28,16 +28,31 @@ def has_marker(folder: str) -> bool:
     return any(os.path.exists(os.path.join(folder, marker)) for marker in MARKERS)
 
 
+_ROOTS: Dict[str, Optional[str]] = {}
+
+
 def find_root(filename: str) -> Optional[str]:
-    """The nearest ancestor folder of ``filename`` holding a project marker (real path)."""
-    folder = os.path.dirname(os.path.realpath(filename))
+    """The nearest ancestor folder of ``filename`` holding a project marker (real path);
+    remembered per folder for the life of the process (``forget_roots``)."""
+    start = os.path.dirname(os.path.realpath(filename))
+    if start in _ROOTS:
+        return _ROOTS[start]
+    folder = start
+    found: Optional[str] = None
     while True:
         if has_marker(folder):
-            return folder
+            found = folder
+            break
         parent = os.path.dirname(folder)
         if parent == folder:
-            return None
+            break
         folder = parent
+    _ROOTS[start] = found
+    return found
+
+
+def forget_roots() -> None:
+    _ROOTS.clear()
 
 
 class Module:

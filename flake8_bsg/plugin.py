@@ -26,6 +26,25 @@ from flake8_bsg.options import (
 )
 
 
+class _Switch(argparse.Action):
+    """A ``store_true`` switch that flake8 reads from configuration files as text (it reads
+    ``store_true`` options with ``getboolean``, which raises on a bad value): the text is then
+    validated with the other options, as one clear line."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        kwargs.pop("nargs", None)
+        super().__init__(option_strings, dest, nargs=0, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: Optional[str] = None,
+    ) -> None:
+        setattr(namespace, self.dest, True)
+
+
 class Plugin:
     """flake8 entry point ``BSG``."""
 
@@ -50,7 +69,9 @@ class Plugin:
                 normalize_paths=flag in PATH_OPTIONS,
             )
         for flag, help_text in FLAGS:
-            manager.add_option(flag, action="store_true", parse_from_config=True, help=help_text)
+            manager.add_option(
+                flag, action=_Switch, default=False, parse_from_config=True, help=help_text
+            )
         manager.extend_default_ignore(list(DEFAULT_OFF))
 
     @classmethod

@@ -49,6 +49,11 @@ BSG_FILE = (
         ),
         ("--bsg-allow-literals=zero", "--bsg-allow-literals: 'zero' is not a number"),
         ("--bsg-test-files=test_[abc.py", "--bsg-test-files: 'test_[abc.py' is not a valid glob"),
+        ("--bsg-project-root=nowhere", "is not a folder"),
+        (
+            "--bsg-source-roots=/srv/app",
+            "--bsg-source-roots: '/srv/app' is not a folder relative to the project root",
+        ),
     ],
 )
 def test_bad_option_is_one_clear_line(tmp_path: Path, option: str, message: str) -> None:
@@ -71,6 +76,45 @@ def test_bad_option_from_config_file(tmp_path: Path) -> None:
         and "unknown family 'fax'" in proc.stderr
         and "Traceback" not in proc.stderr
     )
+
+
+@pytest.mark.parametrize("switch", ["bsg-no-cache", "bsg-no-project"])
+def test_a_bad_switch_in_a_config_file_is_one_clear_line(tmp_path: Path, switch: str) -> None:
+    """flake8 reads a store_true option from a configuration file with getboolean, which raises
+    on `maybe`: the switches are read as text and validated, as every other option is."""
+    (tmp_path / "a.py").write_text(BSG_FILE)
+    (tmp_path / "setup.cfg").write_text(f"[flake8]\n{switch} = maybe\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "a.py"], capture_output=True, text=True, cwd=tmp_path
+    )
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines == [f"flake8-bsg: --{switch}: 'maybe' is not true or false"], proc.stderr
+
+
+def test_switches_from_the_command_line_and_config_files(tmp_path: Path) -> None:
+    """`--bsg-no-project` on the command line or `bsg-no-project = true` in a configuration
+    file both analyse each file alone: the wrapper's call is judged where it is."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "wrapper.py").write_text(
+        "from bsg_restapi import SMSAPI\nsms = SMSAPI(config={})\ndef send(m):\n    sms.send(m)\n"
+    )
+    (tmp_path / "view.py").write_text("from wrapper import send\ndef view(r):\n    send(r)\n")
+
+    def codes(*args: str) -> list[str]:
+        # not --isolated: the configuration file is read
+        proc = subprocess.run(
+            [sys.executable, "-m", "flake8", "--select=BSG", "--bsg-no-cache", *args, "."],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        return sorted(line.split(" ")[0] for line in proc.stdout.splitlines())
+
+    assert codes() == ["./view.py:3:5:"]
+    assert codes("--bsg-no-project") == ["./wrapper.py:4:5:"]
+    (tmp_path / ".flake8").write_text("[flake8]\nbsg-no-project = true\n")
+    assert codes() == ["./wrapper.py:4:5:"]
 
 
 def test_options_from_config_file_apply(tmp_path: Path) -> None:

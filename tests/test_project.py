@@ -1,0 +1,130 @@
+"""The project around a linted file, through real flake8: what its modules are, how odd input is
+taken (a module LibCST cannot parse, a symlink loop, stdin without a name), and the options that
+shape it. The applications under fixtures/projects pin the error flow itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WRAPPER = (
+    "from bsg_restapi import SMSAPI\n"
+    "\n"
+    "client = SMSAPI(config={})\n"
+    "\n"
+    "\n"
+    "def notify(message):\n"
+    "    return client.send(message)\n"
+)
+VIEW = "from app.wrapper import notify\n\n\ndef view(request):\n    return notify(request)\n"
+# ast accepts it, LibCST does not (fixtures/reliability/unparsable_by_libcst.py)
+UNPARSABLE = (ROOT / "fixtures" / "reliability" / "unparsable_by_libcst.py").read_text("utf-8")
+
+
+def write(root: Path, files: Dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def lint(root: Path, *args: str, stdin: str = "") -> List[str]:
+    """flake8's BSG lines (``path:line:col: CODE``), sorted; fails on a traceback."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select=BSG", "--bsg-no-cache", *args],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        input=stdin or None,
+    )
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+    return sorted(" ".join(line.split(" ")[:2]) for line in proc.stdout.splitlines())
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/wrapper.py": WRAPPER,
+            "app/views.py": VIEW,
+        },
+    )
+    return tmp_path
+
+
+def test_the_error_leaves_the_project_at_the_view(project: Path) -> None:
+    assert lint(project, ".") == ["./app/views.py:5:12: BSG101"]
+
+
+def test_a_module_libcst_cannot_parse_contributes_nothing_and_the_rest_works(
+    project: Path,
+) -> None:
+    """The unparsable module gets its BSG000 and no facts; it even calls the wrapper, yet the
+    view is still judged as before (its call of notify is not seen, so nothing changes)."""
+    write(project, {"app/odd.py": "from app.wrapper import notify\n" + UNPARSABLE})
+    assert lint(project, ".") == ["./app/odd.py:1:1: BSG000", "./app/views.py:5:12: BSG101"]
+    assert lint(project, "app/views.py") == ["app/views.py:5:12: BSG101"]
+
+
+def test_a_directory_symlink_loop_is_not_followed(project: Path) -> None:
+    os.symlink(project, project / "app" / "loop", target_is_directory=True)
+    assert lint(project, "app/views.py") == ["app/views.py:5:12: BSG101"]
+
+
+def test_stdin_without_a_display_name_is_analysed_alone(project: Path) -> None:
+    """Nothing says where the text is: it is analysed file-locally, as with --bsg-no-project
+    (the wrapper's call is judged where it is)."""
+    assert lint(project, "-", stdin=WRAPPER) == ["stdin:7:12: BSG101"]
+    shown = lint(project, "--stdin-display-name=app/wrapper.py", "-", stdin=WRAPPER)
+    assert shown == []  # with its name, it is the project's wrapper: its callers are judged
+
+
+def test_a_file_outside_an_explicit_root_is_analysed_alone(project: Path) -> None:
+    write(project, {"tools/send.py": WRAPPER})
+    root = f"--bsg-project-root={project / 'app'}"
+    # tools/ is outside app/: its call is judged where it is (an entry point of its own)
+    assert lint(project, root, "tools/send.py") == ["tools/send.py:7:12: BSG101"]
+
+
+def test_a_nested_project_is_its_own(project: Path) -> None:
+    """app/ holds a project marker: it is a project of its own, and the outer project's
+    modules do not see it (the view's import no longer resolves from there)."""
+    write(project, {"app/setup.cfg": "", "app/wrapper2.py": WRAPPER, "caller.py": VIEW})
+    # in the outer project, app/ is skipped: caller.py's import reaches nothing
+    assert lint(project, "caller.py") == []
+    # app/ is a project of its own: nothing there calls wrapper2, an entry point
+    assert lint(project, "app/wrapper2.py") == ["app/wrapper2.py:7:12: BSG101"]
+
+
+def test_source_roots_resolve_imports(tmp_path: Path) -> None:
+    """Modules in a folder without __init__.py resolve from the root (services.api.gateway),
+    and by their own name only when the folder is configured as a source root."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "services/api/gateway.py": WRAPPER,
+            "services/api/views.py": VIEW.replace("app.wrapper", "gateway"),
+        },
+    )
+    # without configuration services/api is no source root: `gateway` resolves only as
+    # services.api.gateway, so the view's import reaches nothing and the wrapper is an entry
+    assert lint(tmp_path, ".") == ["./services/api/gateway.py:7:12: BSG101"]
+    configured = lint(tmp_path, "--bsg-source-roots=services/api", ".")
+    assert configured == ["./services/api/views.py:5:12: BSG101"]
+
+
+def test_flake8_exclude_leaves_a_module_out_of_the_project(project: Path) -> None:
+    """An excluded view is not linted and, out of the project, makes no call: the wrapper,
+    called by nobody, is an entry point."""
+    assert lint(project, "--extend-exclude=views.py", ".") == ["./app/wrapper.py:7:12: BSG101"]

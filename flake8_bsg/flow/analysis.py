@@ -24,6 +24,7 @@ from flake8_bsg.facts.records import (
     CallRec,
     ComparisonSite,
     Facts,
+    FuncInfo,
     HandlerRec,
     MatchSite,
     Scope,
@@ -200,12 +201,32 @@ class FileAnalysis:
         if self.linked is None or self.project is None or self.names is None:
             return self.handling.covered(call.rec.func, call.kind)
         func = call.rec.func
+        declared = self._declared_client(func)
+        if declared is not None:
+            # --bsg-clients wins for the names it declares: inside, what the declaration covers
+            # is passed on; the rest is judged as in an entry point
+            families, error = declared
+            return call.kind == (error or clients.API1_ERROR) and set(call.items) <= set(
+                clients.family_items(families)
+            )
         if not self.linked.is_entry((self.project.module, self.names.func_key(func))):
             return True
         return func is not None and (
             self.handling.declares_raises(func, call.kind)
             or self.handling.retried_by_decorator(func, call.kind)
         )
+
+    def _declared_client(
+        self, func: Optional[FuncInfo]
+    ) -> Optional[Tuple[Tuple[str, ...], Optional[str]]]:
+        """The ``--bsg-clients`` declaration of a project function (or of its class), if any."""
+        if func is None or self.project is None or self.names is None:
+            return None
+        dotted = f"{self.project.module}.{self.names.func_key(func)}"
+        found = self.config.wrapper_functions.get(dotted)
+        if found is None and func.cls is not None and not func.name.startswith("_"):
+            found = self.config.wrapper_classes.get(dotted.rsplit(".", 1)[0])
+        return found
 
     # ---- the project ------------------------------------------------------------------
     def _join_project(self, project: ModuleContext) -> None:

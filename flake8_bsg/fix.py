@@ -242,7 +242,9 @@ class _Names:
 # ---- rewriting --------------------------------------------------------------------------------
 
 
-class _Replace(cst.CSTTransformer):
+class Replace(cst.CSTTransformer):
+    """Replaces literal nodes (by ``id``) with the expressions written as text."""
+
     def __init__(self, replacements: dict[int, str]) -> None:
         super().__init__()
         self.replacements = replacements
@@ -417,7 +419,7 @@ def _fix(
         result.left_in_source = list(result.left)
         return result
     result.left_in_source = sorted(result.left)
-    fixed, added = _add_imports(module.visit(_Replace(replacements)), names.imports())
+    fixed, added = _add_imports(module.visit(Replace(replacements)), names.imports())
     result.fixed = fixed.code
     # columns after a replacement on the same line move by the difference in length
     growth = sorted((line, c, len(n) - len(o)) for line, c, o, n in result.replaced)

@@ -45,7 +45,7 @@ from flake8_bsg.baseline import (
     relative_path,
 )
 from flake8_bsg.engine import Finding, check_findings, split_lines
-from flake8_bsg.fix import FileFix, _add_imports, fix_source
+from flake8_bsg.fix import FileFix, Replace, _add_imports, fix_source
 from flake8_bsg.options import OPTIONS, PATH_OPTIONS, Config, OptionError, build_config
 from flake8_bsg.positions import node_positions
 from flake8_bsg.rules import DEFAULT_OFF
@@ -660,28 +660,6 @@ class _Literals(cst.CSTVisitor):
         self.nodes[id(node)] = node
 
 
-class _ReplaceOne(cst.CSTTransformer):
-    def __init__(self, target: cst.CSTNode, text: str) -> None:
-        super().__init__()
-        self.target = target
-        self.text = text
-
-    def _swap(self, original: cst.CSTNode, updated: cst.BaseExpression) -> cst.BaseExpression:
-        if original is not self.target:
-            return updated
-        return cst.parse_expression(self.text).with_changes(lpar=updated.lpar, rpar=updated.rpar)
-
-    def leave_Integer(
-        self, original_node: cst.Integer, updated_node: cst.Integer
-    ) -> cst.BaseExpression:
-        return self._swap(original_node, updated_node)
-
-    def leave_SimpleString(
-        self, original_node: cst.SimpleString, updated_node: cst.SimpleString
-    ) -> cst.BaseExpression:
-        return self._swap(original_node, updated_node)
-
-
 def fix_one(source: str, replacement: Replacement, added_imports: Sequence[str]) -> Optional[str]:
     """The buffer with one literal replaced as the full fix replaces it, and the import its
     constant needs (if the full fix adds one) added where ``fix`` adds it: a LibCST rewrite of
@@ -703,7 +681,7 @@ def fix_one(source: str, replacement: Replacement, added_imports: Sequence[str])
     )
     if target is None:
         return None
-    rewritten = module.visit(_ReplaceOne(target, replacement.new))
+    rewritten = module.visit(Replace({id(target): replacement.new}))
     imports = _imports_for(replacement.new.split(".", 1)[0], added_imports)
     rewritten, _count = _add_imports(rewritten, imports)
     return rewritten.code

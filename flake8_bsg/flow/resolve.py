@@ -166,8 +166,10 @@ class Resolver:
         section 2, nor a BSG name)."""
         return qualname.split(".", 1)[0] not in OUTSIDE and not self._is_bsg_name(qualname)
 
-    def def_targets(self, name: str, scope: Scope) -> List[FuncInfo]:
-        """The functions a name may call when every binding of it is a ``def`` of this file."""
+    @staticmethod
+    def bindings_seen(name: str, scope: Scope) -> Optional[List[Binding]]:
+        """The bindings of ``name`` in the scope a use in ``scope`` looks it up in (class
+        scopes are skipped from inside their methods), or ``None`` when none binds it."""
         current: Optional[Scope] = scope
         while current is not None:
             if current.kind is ScopeKind.CLASS and current is not scope:
@@ -175,41 +177,30 @@ class Resolver:
                 continue
             bindings = current.bindings.get(name)
             if bindings:
-                defs = [b.value for b in bindings if isinstance(b.value, FuncInfo)]
-                if all(b.kind is BindingKind.DEF for b in bindings) and len(defs) == len(bindings):
-                    return defs
-                return []
+                return bindings
             current = current.parent
+        return None
+
+    def def_targets(self, name: str, scope: Scope) -> List[FuncInfo]:
+        """The functions a name may call when every binding of it is a ``def`` of this file."""
+        bindings = self.bindings_seen(name, scope) or []
+        defs = [b.value for b in bindings if isinstance(b.value, FuncInfo)]
+        if all(b.kind is BindingKind.DEF for b in bindings) and len(defs) == len(bindings):
+            return defs
         return []
 
     def alternatives(self, name: str, scope: Scope) -> List[Value]:
         """The values of every binding of a name that is bound only by ``def``, ``class`` and
         imports (an ``except ImportError:`` fallback): a call of it may call any of them."""
-        current: Optional[Scope] = scope
-        while current is not None:
-            if current.kind is ScopeKind.CLASS and current is not scope:
-                current = current.parent
-                continue
-            bindings = current.bindings.get(name)
-            if bindings:
-                kinds = (BindingKind.DEF, BindingKind.CLASS, BindingKind.IMPORT)
-                if all(b.kind in kinds for b in bindings):
-                    return [self.binding_value(b) for b in bindings]
-                return []
-            current = current.parent
+        bindings = self.bindings_seen(name, scope) or []
+        kinds = (BindingKind.DEF, BindingKind.CLASS, BindingKind.IMPORT)
+        if all(b.kind in kinds for b in bindings):
+            return [self.binding_value(b) for b in bindings]
         return []
 
     def is_unbound(self, name: str, scope: Scope) -> bool:
         """Whether no scope the name is looked up in binds it (nor do the builtins)."""
-        current: Optional[Scope] = scope
-        while current is not None:
-            if current.kind is ScopeKind.CLASS and current is not scope:
-                current = current.parent
-                continue
-            if name in current.bindings:
-                return False
-            current = current.parent
-        return name not in _BUILTIN_NAMES
+        return self.bindings_seen(name, scope) is None and name not in _BUILTIN_NAMES
 
     @staticmethod
     def agree(values: List[Value]) -> Value:

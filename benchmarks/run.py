@@ -72,8 +72,8 @@ def environment(folder: Path, with_plugin: bool) -> Path:
 
 def stdlib_corpus(target: Path, min_lines: int) -> int:
     """Copy top-level standard-library modules into ``target`` until ``min_lines`` lines."""
-    from flake8_bsg.engine import may_involve_bsg
     from flake8_bsg.options import Config
+    from flake8_bsg.source import may_involve_bsg
 
     lines = 0
     for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py")):

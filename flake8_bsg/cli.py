@@ -246,9 +246,10 @@ def _check_reports(
     import ast
 
     from flake8_bsg.baseline import Fingerprinted, fingerprints, relative_path
-    from flake8_bsg.engine import check_findings, noqa_covers, split_lines
+    from flake8_bsg.engine import check_findings, noqa_covers
     from flake8_bsg.formats import Report, display_path
     from flake8_bsg.rules import DEFAULT_OFF
+    from flake8_bsg.source import split_lines
 
     enabled_extra = {c.strip().upper() for c in (args.extend_select or "").split(",") if c.strip()}
     paths = list(_python_files(args.paths))

@@ -6,22 +6,16 @@ BSG000 diagnostic.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
-import sys
-import threading
 from typing import (
     TYPE_CHECKING,
-    Callable,
-    Dict,
     List,
     NamedTuple,
     Optional,
     Sequence,
     Tuple,
     TypeVar,
-    Union,
 )
 
 if TYPE_CHECKING:
@@ -31,25 +25,10 @@ if TYPE_CHECKING:
     from flake8_bsg.rules.base import Violation
 
 from flake8_bsg.options import Config
+from flake8_bsg.source import may_involve_bsg, run_deep, strip_form_feeds
 
 Result = Tuple[int, int, str]
 T = TypeVar("T")
-
-#: Words one of which a file must contain for BSG code to be possible in it.
-TRIGGERS: Tuple[str, ...] = ("bsg_restapi", "bsg_api", "bsg.world", "flake8_bsg")
-
-_STACK_SIZE = 512 * 1024 * 1024
-_RECURSION_LIMIT = 200_000
-
-
-def may_involve_bsg(source: str, config: Config) -> bool:
-    """The cheap check: can this text contain anything a rule looks at?"""
-    for word in TRIGGERS:
-        if word in source:
-            return True
-    return any(name in source for name in config.client_names) or any(
-        error.rsplit(".", 1)[-1] in source for error in config.error_classes
-    )
 
 
 def package_of(filename: str) -> Optional[str]:
@@ -65,47 +44,6 @@ def package_of(filename: str) -> Optional[str]:
             break
         folder = parent
     return ".".join(reversed(parts))
-
-
-def run_deep(action: Callable[[], T]) -> Union[T, BaseException]:
-    """Run ``action`` in a thread with a large stack and recursion limit; return what it
-    returned, or the exception (any ``BaseException``) it raised."""
-    outcome: List[Union[T, BaseException]] = []
-
-    def work() -> None:
-        try:
-            outcome.append(action())
-        # LibCST's PanicException derives from BaseException
-        except BaseException as exc:  # noqa: B902
-            outcome.append(exc)
-
-    # LibCST builds hundreds of thousands of objects; collecting cycles while it does costs
-    # up to half the parse and grows faster than the file. Nothing here makes cycles worth
-    # collecting before the work ends, so the collector waits until then.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    old_limit = sys.getrecursionlimit()
-    try:
-        old_size = threading.stack_size(_STACK_SIZE)
-    except (ValueError, RuntimeError):  # pragma: no cover - platforms without the call
-        old_size = None
-    try:
-        sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
-        thread = threading.Thread(target=work, name="flake8-bsg")
-        thread.start()
-        thread.join()
-    finally:
-        sys.setrecursionlimit(old_limit)
-        if old_size is not None:
-            threading.stack_size(old_size)
-        if gc_was_enabled:
-            gc.enable()
-    if not outcome:
-        return RuntimeError("the analysis thread ended without a result")
-    first = outcome[0]
-    if isinstance(first, KeyboardInterrupt):
-        raise first
-    return first
 
 
 class Finding(NamedTuple):
@@ -161,14 +99,6 @@ def _one_line(exc: BaseException) -> str:
     return text[0][:200] if text else ""
 
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def split_lines(source: str) -> List[str]:
-    """Lines as Python counts them (``str.splitlines`` also splits at form feeds), ends kept."""
-    return _LINE.findall(source)
-
-
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 
 
@@ -179,26 +109,6 @@ def noqa_covers(line: str, code: str) -> bool:
         return False
     codes = match.group("codes")
     return not codes or any(code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
-
-
-def strip_form_feeds(source: str) -> Tuple[str, Dict[int, int]]:
-    """The source without form feeds in line indentation, and how many characters each line lost.
-
-    Python resets the indentation count at a form feed; LibCST's tokenizer rejects them. The
-    text after the last form feed of an indentation is the indentation Python sees.
-    """
-    if "\f" not in source:
-        return source, {}
-    lines = split_lines(source)
-    removed: Dict[int, int] = {}
-    for index, line in enumerate(lines):
-        stripped = line.lstrip(" \t\f")
-        indent = line[: len(line) - len(stripped)]
-        if "\f" in indent:
-            cut = indent.rindex("\f") + 1
-            lines[index] = line[cut:]
-            removed[index + 1] = cut
-    return "".join(lines), removed
 
 
 def _analyse(source: str, filename: str, config: Config) -> List[Finding]:

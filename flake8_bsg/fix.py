@@ -24,9 +24,10 @@ from libcst.codemod.visitors import AddImportsVisitor, GatherImportsVisitor, Imp
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from flake8_bsg.codes import ErrorMessage, lookup_message, member_of
-from flake8_bsg.engine import find_diagnostics, noqa_covers, run_deep, split_lines, strip_form_feeds
+from flake8_bsg.engine import find_diagnostics, noqa_covers
 from flake8_bsg.options import Config
 from flake8_bsg.positions import node_positions
+from flake8_bsg.source import run_deep, split_lines, strip_form_feeds
 
 FIXABLE = ("BSG201", "BSG204")
 CATALOGUE = "flake8_bsg.codes"

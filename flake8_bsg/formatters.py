@@ -142,7 +142,7 @@ def _file_fingerprints(
     import ast
 
     from flake8_bsg.baseline import Fingerprinted, fingerprints, relative_path
-    from flake8_bsg.engine import split_lines
+    from flake8_bsg.source import split_lines
 
     source = _source(filename, options)
     if source is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flake8_bsg import engine
+from flake8_bsg import engine, source
 from flake8_bsg.options import Config, OptionError, build_config
 
 
@@ -167,10 +167,10 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
 
 
 def test_files_without_bsg_are_skipped_before_parsing() -> None:
-    assert not engine.may_involve_bsg("import os\nprint(os.getcwd())\n", Config())
-    assert engine.may_involve_bsg("from bsg_restapi import SMSAPI\n", Config())
+    assert not source.may_involve_bsg("import os\nprint(os.getcwd())\n", Config())
+    assert source.may_involve_bsg("from bsg_restapi import SMSAPI\n", Config())
     config = build_config(clients="myapp.sms.Gateway=sms")
-    assert engine.may_involve_bsg("from myapp.sms import Gateway\n", config)
+    assert source.may_involve_bsg("from myapp.sms import Gateway\n", config)
 
 
 def test_unparsable_file_is_one_bsg000(monkeypatch: pytest.MonkeyPatch) -> None:

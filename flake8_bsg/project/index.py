@@ -129,7 +129,7 @@ class ProjectIndex:
         return out
 
     def passes(self, module: Module) -> bool:
-        from flake8_bsg.engine import may_involve_bsg
+        from flake8_bsg.source import may_involve_bsg
 
         read = self.read(module)
         return read is not None and may_involve_bsg(read[1], self.config)
@@ -227,7 +227,7 @@ CACHE_FOLDER = ".flake8-bsg-cache"
 
 def summarise(text: str, module: Module, config: Config) -> Optional[Dict[str, Json]]:
     """The facts of a module read from disk, or ``None`` when LibCST cannot parse it."""
-    from flake8_bsg.engine import run_deep, strip_form_feeds
+    from flake8_bsg.source import run_deep, strip_form_feeds
 
     def work() -> Optional[Dict[str, Json]]:
         import libcst as cst
@@ -318,7 +318,7 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
     root = os.path.realpath(config.project_root) if config.project_root else find_root(filename)
     if root is None:
         return False
-    from flake8_bsg.engine import may_involve_bsg
+    from flake8_bsg.source import may_involve_bsg
 
     roots = quick_roots(root, filename, config.source_roots)
     seen: Set[str] = set()

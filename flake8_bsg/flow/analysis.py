@@ -7,7 +7,7 @@ questions is part of the answer for self-referential code), before any rule runs
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, NamedTuple, Optional, Protocol, Set, Tuple
 
 import libcst as cst
 
@@ -64,9 +64,23 @@ from flake8_bsg.flow.values import (
 from flake8_bsg.options import Config
 
 if TYPE_CHECKING:
-    from flake8_bsg.project.index import ModuleContext
+    from flake8_bsg.project import Json as FactsJson
     from flake8_bsg.project.link import Linked
     from flake8_bsg.project.summary import Names
+
+
+class ModuleContext(Protocol):
+    """What the analysis of a module asks of its project (``project.index`` provides it)."""
+
+    #: The module's dotted name (its path when it has none) and its path from the root.
+    module: str
+    rel: str
+
+    def known_facts(self) -> Optional[Dict[str, FactsJson]]:
+        """The module's facts, when the project already holds them for the linted text."""
+
+    def linked(self, data: Dict[str, FactsJson]) -> Linked:
+        """The project linked with ``data`` as this module's facts."""
 
 
 class DispatchCheck(NamedTuple):

@@ -141,3 +141,32 @@ def test_output_is_deterministic_across_jobs(tmp_path: Path) -> None:
         )
         outputs.add(proc.stdout)
     assert len(outputs) == 1 and len(outputs.pop().splitlines()) == 24
+
+
+def test_call_lines_from_pythons_parse_are_the_positions_lines() -> None:
+    """The project's facts take the lines of calls from `ast` (no code generation pass): on
+    every fixture, for every call, the line is the one the position pass gives, or the two
+    parses disagree on the count and the position pass is used."""
+    import libcst as cst
+
+    from flake8_bsg import facts as file_facts
+    from flake8_bsg.positions import call_lines, node_positions
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    checked = 0
+    for path in sorted(fixtures.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            module = cst.parse_module(text)
+            compile(text, str(path), "exec", dont_inherit=True)
+        except (cst.ParserSyntaxError, SyntaxError):
+            continue
+        facts = file_facts.collect(module)
+        calls = [rec.node for rec in facts.calls]
+        lines = call_lines(calls, text)
+        if lines is None:
+            continue
+        positions = node_positions(module, {id(c) for c in calls})
+        assert lines == {key: line for key, (line, _col) in positions.items()}, path
+        checked += len(calls)
+    assert checked > 2000

@@ -75,6 +75,8 @@ class ModuleContext(Protocol):
     #: The module's dotted name (its path when it has none) and its path from the root.
     module: str
     rel: str
+    #: The text analysed, when the caller has it.
+    text: Optional[str]
 
     def known_facts(self) -> Optional[Dict[str, FactsJson]]:
         """The module's facts, when the project already holds them for the linted text."""
@@ -246,7 +248,6 @@ class FileAnalysis:
     def _join_project(self, project: ModuleContext) -> None:
         """Link this module's facts with the project's; calls of project functions (and of
         clients reached through project values) become BSG calls with what escapes them."""
-        from flake8_bsg.positions import node_positions
         from flake8_bsg.project.summary import Summariser, value_ref
 
         calls = self.calls
@@ -262,10 +263,7 @@ class FileAnalysis:
         )
         data = project.known_facts()
         if data is None:
-            nodes = {id(c.rec.node) for c in calls.bsg_calls}
-            nodes |= {id(rec.node) for rec, _ in calls.sites}
-            positions = node_positions(self.facts.module, nodes) if nodes else {}
-            data = summariser.build({key: line for key, (line, _col) in positions.items()})
+            data = summariser.build(self._call_lines(project.text))
         linked = self.linked = project.linked(data)
         names = self.names = summariser.names
         calls.local_calls = []  # their escapes come with the project's calls below
@@ -301,6 +299,20 @@ class FileAnalysis:
                 call.open = is_open
                 calls.bsg_calls.append(call)
                 self._guards_bind(call)
+
+    def _call_lines(self, text: Optional[str]) -> Dict[int, int]:
+        """The lines of the BSG calls and project call sites (by ``id`` of the call node):
+        from Python's parse of the text when the caller has it, else from positions."""
+        from flake8_bsg.positions import call_lines, node_positions
+
+        if text is not None:
+            lines = call_lines([rec.node for rec in self.facts.calls], text)
+            if lines is not None:
+                return lines
+        nodes = {id(c.rec.node) for c in self.calls.bsg_calls}
+        nodes |= {id(rec.node) for rec, _ in self.calls.sites}
+        positions = node_positions(self.facts.module, nodes) if nodes else {}
+        return {key: line for key, (line, _col) in positions.items()}
 
     def _guards_bind(self, call: BsgCall) -> None:
         """A broad clause binds a code expression when its ``try`` guards a BSG call."""

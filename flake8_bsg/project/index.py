@@ -242,7 +242,7 @@ def summarise(text: str, module: Module, config: Config) -> Optional[Dict[str, J
             return None
         facts = file_facts.collect(tree, module.package if module.name else None)
         try:
-            context = _Recorder(module)
+            context = _Recorder(module, source)
             FileAnalysis(facts, config, config.is_test_file(module.path), context)
             return context.data
         finally:
@@ -257,11 +257,14 @@ def summarise(text: str, module: Module, config: Config) -> Optional[Dict[str, J
 class _Recorder(ModuleContext):
     """A context that only records a module's facts (linking against nothing)."""
 
-    def __init__(self, module: Module) -> None:
+    def __init__(self, module: Module, text: str) -> None:
         self.module = module.name or module.rel
         self.rel = module.rel
-        self.text = None
+        self.text: Optional[str] = text
         self.data: Optional[Dict[str, Json]] = None
+
+    def known_facts(self) -> Optional[Dict[str, Json]]:
+        return None  # they are what is being recorded
 
     def linked(self, data: Dict[str, Json]) -> Linked:
         from flake8_bsg.project.link import Linked

@@ -7,7 +7,6 @@ files of one project; the language server keeps it warm).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tokenize
@@ -20,18 +19,20 @@ from flake8_bsg.project.layout import Layout, Module, find_root, quick_path, qui
 if TYPE_CHECKING:
     from flake8_bsg.project.link import Linked
 
-_IMPORT = re.compile(
+_IMPORT_PATTERN = (
     r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
-    r"|import[ \t]+(?P<modules>[^\n#;]*))",
-    re.M,
+    r"|import[ \t]+(?P<modules>[^\n#;]*))"
 )
+_IMPORT: List["re.Pattern[str]"] = []  # compiled at first use: flake8 starts without it
 
 
 def imported_names(text: str, package: str) -> Set[str]:
     """The dotted names a module's import statements name (``from a import b`` names ``a``
     and ``a.b``), relative imports resolved against ``package``."""
+    if not _IMPORT:
+        _IMPORT.append(re.compile(_IMPORT_PATTERN, re.M))
     out: Set[str] = set()
-    for match in _IMPORT.finditer(text):
+    for match in _IMPORT[0].finditer(text):
         if match.group("modules") is not None:
             for part in match.group("modules").split(","):
                 name = part.strip().split(" ")[0]
@@ -268,6 +269,8 @@ class _Recorder(ModuleContext):
 
     def linked(self, data: Dict[str, Json]) -> Linked:
         from flake8_bsg.project.link import Linked
+
+        import json
 
         # a round trip through JSON: exactly what the cache would give back
         self.data = json.loads(json.dumps(data))

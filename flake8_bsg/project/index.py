@@ -268,9 +268,9 @@ class _Recorder(ModuleContext):
         return None  # they are what is being recorded
 
     def linked(self, data: Dict[str, Json]) -> Linked:
-        from flake8_bsg.project.link import Linked
-
         import json
+
+        from flake8_bsg.project.link import Linked
 
         # a round trip through JSON: exactly what the cache would give back
         self.data = json.loads(json.dumps(data))

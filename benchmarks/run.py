@@ -186,6 +186,22 @@ def parse_time(sources: Sequence[str], runs: int) -> float:
     return cpu_median(lambda: [libcst.parse_module(s) for s in sources], runs)
 
 
+def memory_growth(root: Path, plugin: Path, base: Path) -> float:
+    """(f): flake8's peak memory on 500 BSG files over its peak on 50 of them, with the plugin,
+    divided by the same growth without it (-j1, each set a project of its own)."""
+    peaks = {}
+    for count in (50, 500):
+        folder = root / f"growth_{count}"
+        folder.mkdir()
+        (folder / "pyproject.toml").write_text("", encoding="utf-8")
+        source = corpus.dense(10)
+        for index in range(count):
+            (folder / f"service_{index}.py").write_text(source, encoding="utf-8")
+        for name, python in (("plugin", plugin), ("base", base)):
+            peaks[name, count] = peak_rss(flake8_cmd(python, ["-j1", str(folder)]))
+    return (peaks["plugin", 500] / peaks["plugin", 50]) / (peaks["base", 500] / peaks["base", 50])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -263,6 +279,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             [corpus.long_expression(30)], 5
         )
         print(f"(c) expression 30 -> 300 terms: time x{ratio:.1f}  (target <= 11)")
+
+        growth = memory_growth(root, plugin, base)
+        print(
+            f"(f) peak RSS growth from 50 to 500 analysed files, with plugin / without = "
+            f"{growth:.3f}  (target <= 1.05)"
+        )
 
         with_plugin = peak_rss(flake8_cmd(plugin, [str(dense_dir)]))
         without = peak_rss(flake8_cmd(base, [str(dense_dir)]))

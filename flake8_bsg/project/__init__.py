@@ -11,7 +11,24 @@ from __future__ import annotations
 from typing import Dict, List, Union
 
 #: Bumped whenever the shape or the meaning of module facts changes (part of the cache key).
-SCHEMA = 1
+SCHEMA = 2
 
 #: Module facts are plain JSON values.
 Json = Union[None, bool, int, str, List["Json"], Dict[str, "Json"]]
+
+
+def shared(value: Json, seen: Dict[object, Json]) -> Json:
+    """``value`` with equal strings and equal lists of plain values made one object each (a
+    project's facts repeat the same error classes, code lists and empty lists many times).
+    The facts are never changed after they are built, so sharing is safe."""
+    if isinstance(value, str):
+        return seen.setdefault(value, value)
+    if isinstance(value, list):
+        items = [shared(v, seen) for v in value]
+        if all(not isinstance(v, (list, dict)) for v in items):
+            key = ("list", tuple((type(v).__name__, v) for v in items))
+            return seen.setdefault(key, items)
+        return items
+    if isinstance(value, dict):
+        return {str(seen.setdefault(k, k)): shared(v, seen) for k, v in value.items()}
+    return value

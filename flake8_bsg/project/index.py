@@ -13,7 +13,7 @@ import tokenize
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
-from flake8_bsg.project import SCHEMA, Json
+from flake8_bsg.project import SCHEMA, Json, shared
 from flake8_bsg.project.layout import Layout, Module, find_root, quick_path, quick_roots
 
 if TYPE_CHECKING:
@@ -89,6 +89,10 @@ class ModuleContext:
 
     def linked(self, data: Dict[str, Json]) -> Linked:
         return self.index.linked_with(self.module, data)
+
+    def session_base(self, dotted: str) -> Optional[str]:
+        """When ``dotted`` is an HTTP session another module holds: its base URL (``""``: none)."""
+        return self.index.shared_link().session_base(dotted)
 
 
 class ProjectIndex:
@@ -171,6 +175,7 @@ class ProjectIndex:
             folder = self.config.cache_dir or os.path.join(self.layout.root, CACHE_FOLDER)
             cache = FactsCache(folder, cache_key(SCHEMA, self.config.fact_options()))
         out: Dict[str, Dict[str, Json]] = {}
+        seen: Dict[object, Json] = {}
         for module in self.layout.modules.values():
             if not self.reaches([module]):
                 continue
@@ -187,6 +192,8 @@ class ProjectIndex:
                 if facts is None:
                     continue  # a module LibCST cannot parse contributes no facts
                 cache.put(key, module.path, data, facts)
+            facts = shared(facts, seen)
+            assert isinstance(facts, dict)
             # whether it is a test file can depend on the current folder (a glob with `/`):
             # decided on every run, never taken from the cache
             facts["test"] = self.config.is_test_file(module.path)
@@ -206,14 +213,19 @@ class ProjectIndex:
         from flake8_bsg.project.link import Linked
 
         facts = self.facts
-        names = self.layout.by_name
         if facts.get(ident) == data:
-            if self._linked is None:
-                self._linked = Linked(facts, self.config, names)
-            return self._linked
+            return self.shared_link()
         modules = dict(facts)
         modules[ident] = data
-        return Linked(modules, self.config, names)
+        return Linked(modules, self.config, self.layout.by_name)
+
+    def shared_link(self) -> Linked:
+        """The project linked as its files are on disk, built once."""
+        from flake8_bsg.project.link import Linked
+
+        if self._linked is None:
+            self._linked = Linked(self.facts, self.config, self.layout.by_name)
+        return self._linked
 
 
 def _digest(text: str) -> str:
@@ -266,6 +278,9 @@ class _Recorder(ModuleContext):
 
     def known_facts(self) -> Optional[Dict[str, Json]]:
         return None  # they are what is being recorded
+
+    def session_base(self, dotted: str) -> Optional[str]:
+        return None  # a module's facts depend on its own text only
 
     def linked(self, data: Dict[str, Json]) -> Linked:
         import json

@@ -7,7 +7,7 @@ answers in others.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Set, Tuple, Union
+from typing import AbstractSet, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from flake8_bsg import clients
 from flake8_bsg.flow.calls import CallShape, client_method
@@ -53,21 +53,33 @@ Entity = Tuple[str, ...]  # ("func", mod, key) | ("class", mod, q) | ("module", 
 
 
 class Escapes:
-    """What escapes a function for one error class: the items and where they come from."""
+    """What escapes a function for one error class: the items and where they come from.
+
+    Built up by the fixed point, then frozen: equal sets are shared (a project's functions
+    mostly let the same few sets escape)."""
 
     __slots__ = ("items", "origins")
 
     def __init__(self) -> None:
-        self.items: Set[Item] = set()
-        self.origins: List[Origin] = []
+        self.items: AbstractSet[Item] = set()
+        self.origins: Sequence[Origin] = []
 
     def add(self, items: Iterable[Item], origins: Iterable[Origin]) -> bool:
-        before = len(self.items), len(self.origins)
-        self.items.update(items)
+        mine = self.items if isinstance(self.items, set) else set(self.items)
+        known = self.origins if isinstance(self.origins, list) else list(self.origins)
+        before = len(mine), len(known)
+        mine.update(items)
         for origin in origins:
-            if origin not in self.origins:
-                self.origins.append(origin)
-        return (len(self.items), len(self.origins)) != before
+            if origin not in known:
+                known.append(origin)
+        self.items, self.origins = mine, known
+        return (len(mine), len(known)) != before
+
+    def freeze(self, shared: Dict[object, object]) -> None:
+        items = frozenset(self.items)
+        origins = tuple(self.origins)
+        self.items = shared.setdefault(items, items)  # type: ignore[assignment]
+        self.origins = shared.setdefault(origins, origins)  # type: ignore[assignment]
 
 
 class Target:
@@ -208,6 +220,8 @@ class Linked:
             return [("client", str(parts[1]), str(parts[2]), str(parts[3]))]
         if parts[0] == "result":
             return self.result_of(str(parts[1]))
+        if parts[0] == "session":
+            return [("session", str(parts[1]))]
         return []
 
     def result_of(self, ref: str, depth: int = 0) -> List[Entity]:
@@ -406,9 +420,9 @@ class Linked:
         callers: Dict[FuncId, Set[FuncId]] = {}
         for fid, func in self.funcs():
             mod = fid[0]
-            mine = self.escapes.setdefault(fid, {})
             for direct in _j_list(func.get("direct")):
                 kind, items, name, line = _j_list(direct)
+                mine = self.escapes.setdefault(fid, {})
                 mine.setdefault(str(kind), Escapes()).add(
                     _items(items), [(str(name), self.rel(mod), int(str(line)))]
                 )
@@ -420,6 +434,7 @@ class Linked:
                     if shape.kind in filters_d:
                         passed = apply_filter(_filter(filters_d[shape.kind]), set(shape.items))
                         if passed:
+                            mine = self.escapes.setdefault(fid, {})
                             mine.setdefault(shape.kind, Escapes()).add(
                                 passed, [(shape.name, self.rel(mod), int(str(line)))]
                             )
@@ -437,6 +452,10 @@ class Linked:
                 for ref in _j_list(self.modules[mod].get("refs")):
                     referenced.update(self.target_refs(str(ref)))
         self._fixed_point(edges)
+        shared: Dict[object, object] = {}
+        for kinds in self.escapes.values():
+            for escapes in kinds.values():
+                escapes.freeze(shared)
         self.escaping_methods = {
             key.rsplit(".", 1)[-1]
             for (mod, key), kinds in self.escapes.items()
@@ -471,12 +490,12 @@ class Linked:
             callee = todo.pop()
             queued.discard(callee)
             for caller, filters in by_callee.get(callee, []):
-                mine = self.escapes.setdefault(caller, {})
                 changed = False
                 for kind, escapes in list(self.escapes.get(callee, {}).items()):
                     if kind not in filters or not escapes.items:
                         continue
-                    passed = apply_filter(_filter(filters[kind]), escapes.items)
+                    passed = apply_filter(_filter(filters[kind]), set(escapes.items))
+                    mine = self.escapes.setdefault(caller, {}) if passed else {}
                     if passed and mine.setdefault(kind, Escapes()).add(passed, escapes.origins):
                         changed = True
                 if changed and caller not in queued:
@@ -539,6 +558,13 @@ class Linked:
         if not isinstance(cls, str):
             return False
         return any(entry == ("external",) for entry in self.mro((fid[0], cls)))
+
+    def session_base(self, dotted: str) -> Optional[str]:
+        """The base URL (``""``: none) of the HTTP session a dotted name is, when it is one."""
+        for entity in self.resolve_dotted(dotted):
+            if entity[0] == "session":
+                return entity[1]
+        return None
 
     def in_project(self, dotted: str) -> bool:
         """Whether a dotted name is in a project module (one that takes part or not)."""

@@ -42,6 +42,7 @@ from flake8_bsg.flow.handling import ALL, Handling
 from flake8_bsg.flow.resolve import Resolver
 from flake8_bsg.flow.values import (
     Builtin,
+    HttpSession,
     Const,
     Instance,
     LocalClass,
@@ -244,7 +245,8 @@ class Summariser:
             "name": self.module,
             "rel": self.rel,
             "test": self.test,
-            "funcs": {k: v for k, v in funcs.items()},
+            # what a function does not have is left out (the readers default it)
+            "funcs": {k: {f: v for f, v in fn.items() if v} for k, fn in funcs.items()},
             "classes": self._classes(),
             "names": self._module_names(),
             "star": list(self.facts.star_imports),
@@ -382,6 +384,8 @@ class Summariser:
         held = instance_json(value, self.names)
         if held is not None:
             return ["value", held]
+        if isinstance(value, HttpSession):
+            return ["value", ["session", value.base or ""]]
         return ["other"]
 
     def _all(self) -> Json:

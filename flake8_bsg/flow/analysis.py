@@ -7,7 +7,18 @@ questions is part of the answer for self-referential code), before any rule runs
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, NamedTuple, Optional, Protocol, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Callable,
+    Dict,
+    FrozenSet,
+    List,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Set,
+    Tuple,
+)
 
 import libcst as cst
 
@@ -56,10 +67,12 @@ from flake8_bsg.flow.values import (
     ConstValue,
     Domain,
     ErrorObj,
+    HttpSession,
     Json,
     ResponseOrigin,
     Sym,
     Table,
+    Value,
 )
 from flake8_bsg.options import Config
 
@@ -83,6 +96,10 @@ class ModuleContext(Protocol):
 
     def linked(self, data: Dict[str, FactsJson]) -> Linked:
         """The project linked with ``data`` as this module's facts."""
+
+    def session_base(self, dotted: str) -> Optional[str]:
+        """The base URL (``""``: none) of the HTTP session another module holds under that
+        name, or ``None`` when it holds none."""
 
 
 class DispatchCheck(NamedTuple):
@@ -153,6 +170,8 @@ class FileAnalysis:
         #: What the rules compute once per file and share (e.g. the value verdicts).
         self.memo: Dict[str, object] = {}
         self.resolver = Resolver(facts, config, project=project is not None)
+        if project is not None:
+            self.resolver.project_value = _session_of(project)
         self.operands = Operands(self.resolver)
         self.calls = CallFinder(facts, self.resolver, config)
         self.calls.find()
@@ -760,3 +779,13 @@ def _display(key: str) -> str:
     if ".<locals>." in key:
         key = key.rsplit(".<locals>.", 1)[1]
     return f"{key}()"
+
+
+def _session_of(project: ModuleContext) -> Callable[[str], Value]:
+    """The values of other modules the file's resolution needs: their HTTP sessions."""
+
+    def value(dotted: str) -> Value:
+        base = project.session_base(dotted)
+        return None if base is None else HttpSession(base or None)
+
+    return value

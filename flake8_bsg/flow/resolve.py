@@ -7,7 +7,7 @@ its class's) and never guesses: anything it cannot pin down is ``None`` (unknown
 from __future__ import annotations
 
 import builtins
-from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -87,6 +87,9 @@ class Resolver:
                     self._match_of[id(pattern)] = site.node
         #: The error classes of the calls each handler guards (filled by the call analysis).
         self.guarded_by_handler: Dict[int, Set[str]] = {}
+        #: In a project, for the linted file: the values other modules hold at module level that
+        #: this file's analysis needs (an HTTP session), by dotted name.
+        self.project_value: Optional[Callable[[str], Value]] = None
 
     # ---- names --------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, order: int) -> Value:
@@ -217,7 +220,7 @@ class Resolver:
         kind, value, scope = binding.kind, binding.value, binding.scope
         if kind is BindingKind.IMPORT:
             assert isinstance(value, str)
-            return Sym(value)
+            return self.imported(value)
         if kind is BindingKind.DEF:
             assert isinstance(value, FuncInfo)
             return LocalFunc(value)
@@ -410,7 +413,20 @@ class Resolver:
             return Method(owner, attr) if self.project else None
         return None
 
+    def imported(self, dotted: str) -> Value:
+        """What an imported name is: a value another module of the project holds (a module-level
+        HTTP session), or the symbol."""
+        if self.project_value is not None and self._project_name(dotted):
+            held = self.project_value(dotted)
+            if held is not None:
+                return held
+        return Sym(dotted)
+
     def symbol_attribute(self, qualname: str, attr: str) -> Value:
+        if self.project_value is not None and self._project_name(qualname):
+            held = self.project_value(f"{qualname}.{attr}")
+            if held is not None:
+                return held
         last = qualname.rsplit(".", 1)[-1]
         if last == "ErrorCode" and attr in ErrorCode.__members__:
             return Const(int(ErrorCode[attr]))

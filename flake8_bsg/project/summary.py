@@ -42,8 +42,8 @@ from flake8_bsg.flow.handling import ALL, Handling
 from flake8_bsg.flow.resolve import Resolver
 from flake8_bsg.flow.values import (
     Builtin,
-    HttpSession,
     Const,
+    HttpSession,
     Instance,
     LocalClass,
     LocalFunc,

@@ -17,22 +17,19 @@ Nothing here gates CI; the README quotes the output.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Callable, List, Sequence
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import BASELINE, WITH_PLUGIN, environment  # noqa: E402
+from run import start  # noqa: E402
 
 WRAPPER = '''\
 """Messaging wrapper {i}."""
@@ -260,12 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--plain-project", type=int, default=5000)
     args = parser.parse_args(argv)
     runs = args.runs
-    print(
-        f"flake8-bsg project benchmark, {date.today()}, {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}"
-    )
-    base = environment(BASELINE, with_plugin=False)
-    plugin = environment(WITH_PLUGIN, with_plugin=True)
+    base, plugin = start("flake8-bsg project benchmark")
 
     def flake8(python: Path, *extra: str) -> List[str]:
         return [str(python), "-m", "flake8", "--isolated", "--exit-zero", "-q", *extra]

@@ -28,7 +28,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from typing import Callable, List, Sequence
+from typing import Callable, List, Sequence, Tuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -202,6 +202,16 @@ def memory_growth(root: Path, plugin: Path, base: Path) -> float:
     return (peaks["plugin", 500] / peaks["plugin", 50]) / (peaks["base", 500] / peaks["base", 50])
 
 
+def start(title: str) -> Tuple[Path, Path]:
+    """Print the run's heading (date, machine, Python) and return the two environments' Pythons:
+    without the plugin, and with it (built fresh from this checkout)."""
+    print(
+        f"{title}, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    return environment(BASELINE, with_plugin=False), environment(WITH_PLUGIN, with_plugin=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -213,12 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs = args.runs
 
-    print(
-        f"flake8-bsg benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
-    )
-    base = environment(BASELINE, with_plugin=False)
-    plugin = environment(WITH_PLUGIN, with_plugin=True)
+    base, plugin = start("flake8-bsg benchmark")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         plain = root / "plain"

@@ -168,12 +168,10 @@ def _python_files(paths: Iterable[str]) -> Iterator[str]:
 
 def read_source(path: str) -> str:
     """A file's text decoded as Python does (coding cookie, BOM), newlines kept."""
+    from flake8_bsg.source import decode_source
+
     with open(path, "rb") as handle:
-        encoding, _ = tokenize.detect_encoding(handle.readline)
-        handle.seek(0)
-        data = handle.read()
-    text = data.decode(encoding)
-    return text[1:] if text.startswith("\ufeff") else text
+        return decode_source(handle.read())
 
 
 def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]

@@ -35,15 +35,9 @@ def package_of(filename: str) -> Optional[str]:
     """The dotted package of a file, found by walking up folders that hold ``__init__.py``."""
     if not filename or filename in ("-", "stdin"):
         return None
-    folder = os.path.dirname(os.path.abspath(filename))
-    parts: List[str] = []
-    while os.path.isfile(os.path.join(folder, "__init__.py")):
-        parts.append(os.path.basename(folder))
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    return ".".join(reversed(parts))
+    from flake8_bsg.project.layout import package_of as package_of_path
+
+    return package_of_path(os.path.abspath(filename))
 
 
 class Finding(NamedTuple):

@@ -10,6 +10,7 @@ import gc
 import re
 import sys
 import threading
+import tokenize
 from typing import Callable, Dict, List, Tuple, TypeVar, Union
 
 from flake8_bsg.options import Config
@@ -100,3 +101,11 @@ def strip_form_feeds(source: str) -> Tuple[str, Dict[int, int]]:
             lines[index] = line[cut:]
             removed[index + 1] = cut
     return "".join(lines), removed
+
+
+def decode_source(data: bytes) -> str:
+    """A file's bytes decoded as Python decodes them (coding cookie, BOM), newlines kept; raises
+    ``SyntaxError``, ``UnicodeDecodeError`` or ``LookupError`` when it cannot."""
+    encoding, _ = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text

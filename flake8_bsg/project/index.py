@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import os
 import re
-import tokenize
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
 from flake8_bsg.project import SCHEMA, Json, shared
-from flake8_bsg.project.layout import Layout, Module, find_root, quick_path, quick_roots
+from flake8_bsg.project.layout import (
+    Layout,
+    Module,
+    find_root,
+    package_of,
+    quick_path,
+    quick_roots,
+)
 
 if TYPE_CHECKING:
     from flake8_bsg.project.link import Linked
@@ -59,14 +65,14 @@ def imported_names(text: str, package: str) -> Set[str]:
 
 def read_text(path: str) -> Optional[Tuple[bytes, str]]:
     """A file's bytes and its text decoded as Python does, or ``None`` when unreadable."""
+    from flake8_bsg.source import decode_source
+
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-        encoding, _ = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)
-        text = data.decode(encoding)
+        return data, decode_source(data)
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
         return None
-    return data, text[1:] if text.startswith("\ufeff") else text
 
 
 class ModuleContext:
@@ -365,13 +371,8 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
 
 def quick_modules(text: str, path: str, root: str, roots: List[str]) -> List[str]:
     """The project files a module's imports name, found under ``roots``."""
-    folder = os.path.dirname(path)
-    parts: List[str] = []
-    while os.path.isfile(os.path.join(folder, "__init__.py")) and folder != root:
-        parts.insert(0, os.path.basename(folder))
-        folder = os.path.dirname(folder)
     out: List[str] = []
-    for name in sorted(imported_names(text, ".".join(parts))):
+    for name in sorted(imported_names(text, package_of(path, stop=root))):
         found = quick_path(name, roots)
         if found is not None and found not in out:
             out.append(found)

@@ -24,6 +24,20 @@ OUTSIDE: frozenset[str] = frozenset(
 ) | frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
+def package_of(path: str, stop: Optional[str] = None) -> str:
+    """The dotted package of a file, found by walking up folders that hold ``__init__.py``
+    (not above ``stop``)."""
+    folder = os.path.dirname(path)
+    parts: List[str] = []
+    while folder != stop and os.path.isfile(os.path.join(folder, "__init__.py")):
+        parts.append(os.path.basename(folder))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return ".".join(reversed(parts))
+
+
 def has_marker(folder: str) -> bool:
     return any(os.path.exists(os.path.join(folder, marker)) for marker in MARKERS)
 

@@ -1,9 +1,12 @@
 """BSG101 unhandled-call: a BSG call whose error nothing handles.
 
-Decision: a BSG call has no handler (no clause of an enclosing ``try`` catches its error class,
-no ``pytest.raises``/``assertRaises``/``suppress`` block), its function does not pass the
-error on on purpose (``Raises:`` docstring, retry decorator, or a private/nested/``self.``
-helper whose every call site handles it), and the file is not a test file.
+Decision: a BSG call (a client call, or a call of a project function that lets BSG errors
+escape) has no handler (no clause of an enclosing ``try`` catches its error class, no
+``pytest.raises``/``assertRaises``/``suppress`` block), its function is an entry point of the
+project (nothing in the project calls it, it is registered or referenced, module-level code...)
+and does not pass the error on on purpose (``Raises:`` docstring, retry decorator), and the
+file is not a test file. With ``--bsg-no-project``: a private, nested or ``self.``-called
+helper whose every call site handles the error passes it on instead of being an entry point.
 """
 
 from __future__ import annotations
@@ -88,8 +91,11 @@ RULE = Rule(
     name="unhandled-call",
     summary="a BSG call is not handled",
     what=(
-        "Finds BSG client calls that no enclosing `try`, `pytest.raises`, `assertRaises`, "
-        "`contextlib.suppress`, retry decorator or documented `Raises:` handles."
+        "Finds BSG calls that no enclosing `try`, `pytest.raises`, `assertRaises`, "
+        "`contextlib.suppress`, retry decorator or documented `Raises:` handles, where the "
+        "error leaves the project: in a function nothing in the project calls (a view, a task, "
+        "a command, a callback) or in module-level code. A call of a project function that "
+        "lets BSG errors escape is a BSG call too, and the message says where they come from."
     ),
     why=(
         "An unhandled `APIError` crashes the request or task that sent the message, and the "

@@ -6,10 +6,12 @@ BSG000 diagnostic.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from typing import (
     TYPE_CHECKING,
+    Callable,
     List,
     NamedTuple,
     Optional,
@@ -21,11 +23,12 @@ from typing import (
 if TYPE_CHECKING:
     import libcst as cst
 
+    from flake8_bsg.positions import Parsed
     from flake8_bsg.project.index import ModuleContext
     from flake8_bsg.rules.base import Violation
 
 from flake8_bsg.options import Config
-from flake8_bsg.source import may_involve_bsg, run_deep, strip_form_feeds
+from flake8_bsg.source import may_involve_bsg, run_deep, split_lines, strip_form_feeds
 
 Result = Tuple[int, int, str]
 T = TypeVar("T")
@@ -53,16 +56,26 @@ class Finding(NamedTuple):
 
 
 def check_findings(
-    source: str, filename: str, config: Config, force: bool = False
+    source: str,
+    filename: str,
+    config: Config,
+    force: bool = False,
+    tree: Optional[ast.AST] = None,
+    scope: bool = True,
 ) -> List[Finding]:
-    """The findings of one file, sorted by position and message; never raises."""
+    """The findings of one file, sorted by position and message; never raises.
+
+    ``force``: analyse it even when it fails the text check. ``tree``: Python's parse of
+    ``source`` when the caller has it (flake8 does). ``scope``: parse only the statements
+    that can take part (``False``: the whole module at once, the reference the differential
+    test compares with)."""
     if (
         not force
         and not may_involve_bsg(source, config)
         and not _takes_part(source, filename, config)
     ):
         return []
-    result = run_deep(lambda: _analyse(source, filename, config))
+    result = run_deep(lambda: _analyse(source, filename, config, tree, scope))
     if isinstance(result, BaseException):
         from flake8_bsg.rules.bsg000_unparsable_file import internal
 
@@ -83,9 +96,18 @@ def _takes_part(source: str, filename: str, config: Config) -> bool:
         return False
 
 
-def check_source(source: str, filename: str, config: Config, force: bool = False) -> List[Result]:
-    """Diagnostics for one file as ``(line, column, message)``, sorted; never raises."""
-    return [(f.line, f.col, f.message) for f in check_findings(source, filename, config, force)]
+def check_source(
+    source: str,
+    filename: str,
+    config: Config,
+    force: bool = False,
+    tree: Optional[ast.AST] = None,
+) -> List[Result]:
+    """Diagnostics for one file as ``(line, column, message)``, sorted; never raises.
+    ``tree``: Python's parse of ``source`` when the caller has it (flake8 does)."""
+    return [
+        (f.line, f.col, f.message) for f in check_findings(source, filename, config, force, tree)
+    ]
 
 
 def _one_line(exc: BaseException) -> str:
@@ -105,10 +127,16 @@ def noqa_covers(line: str, code: str) -> bool:
     return not codes or any(code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
 
 
-def _analyse(source: str, filename: str, config: Config) -> List[Finding]:
+def _analyse(
+    source: str,
+    filename: str,
+    config: Config,
+    tree: Optional[ast.AST] = None,
+    scope: bool = True,
+) -> List[Finding]:
     import libcst as cst
 
-    from flake8_bsg.positions import node_positions
+    from flake8_bsg.positions import Parsed
     from flake8_bsg.project.index import context_for
     from flake8_bsg.rules.bsg000_unparsable_file import unparsable
 
@@ -116,17 +144,26 @@ def _analyse(source: str, filename: str, config: Config) -> List[Finding]:
     if context is not None:
         context.text = source  # its facts are the index's when the text is the file's
     source, shifted = strip_form_feeds(source)
+    parsed: Optional[Parsed] = None
     try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        reason = " ".join(str(getattr(exc, "message", "") or _one_line(exc)).split())
-        if len(reason) > 120:
-            reason = reason[:117].rstrip(" ,") + "..."
-        return [Finding(1, 0, "BSG000", unparsable(reason), "")]
-    violations = find_violations(module, filename, config, context)
+        if scope:
+            parsed = _parse_scoped(source, tree, config, context)
+            if parsed is None:
+                return []  # no statement can take part
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
+        pass  # parsed whole below: the same answer, or BSG000 with LibCST's reason
+    if parsed is None:
+        try:
+            parsed = Parsed.single(cst.parse_module(source), source)
+        except cst.ParserSyntaxError as exc:
+            reason = " ".join(str(getattr(exc, "message", "") or _one_line(exc)).split())
+            if len(reason) > 120:
+                reason = reason[:117].rstrip(" ,") + "..."
+            return [Finding(1, 0, "BSG000", unparsable(reason), "")]
+    violations = find_violations(parsed.module, filename, config, context, parsed)
     if not violations:
         return []
-    positions = node_positions(module, {id(v.node) for v in violations})
+    positions = parsed.positions({id(v.node) for v in violations})
     results = []
     for violation in violations:
         line, col = positions.get(id(violation.node), (1, 0))
@@ -136,11 +173,54 @@ def _analyse(source: str, filename: str, config: Config) -> List[Finding]:
     return results
 
 
+def _parse_scoped(
+    source: str,
+    tree: Optional[ast.AST],
+    config: Config,
+    context: Optional[ModuleContext],
+) -> Optional[Parsed]:
+    """The statements of the module that can take part (SPEC section 8(d)), parsed in
+    pieces, or ``None`` when none can. Raises ``libcst.ParserSyntaxError``
+    when LibCST cannot parse them, ``SyntaxError``/``ValueError`` when ``ast`` cannot read
+    the text."""
+    from flake8_bsg.positions import Parsed
+    from flake8_bsg.scope import scoped_units
+
+    if tree is None:
+        tree = ast.parse(source)
+    lines = split_lines(source)
+    whole = context is not None and context.known_facts() is None
+    plan = None if whole else scoped_units(tree, lines, _seed_check(config, context))
+    if plan is None:
+        return Parsed.whole(source, tree)
+    units, chosen = plan
+    if not chosen:
+        return None
+    spans = [(u.first, u.last) for i, u in enumerate(units) if i in chosen]
+    statements = [s for i, u in enumerate(units) if i in chosen for s in u.statements]
+    return Parsed.chunked(lines, spans, statements)
+
+
+def _seed_check(config: Config, context: Optional[ModuleContext]) -> Callable[[str], bool]:
+    """Whether a unit's text is a seed: it passes the text check, names a catalogue class,
+    or (in a project) imports a project module that takes part."""
+    from flake8_bsg.scope import names_catalogue
+
+    if context is None:
+        return lambda text: may_involve_bsg(text, config) or names_catalogue(text)
+    return lambda text: (
+        may_involve_bsg(text, config)
+        or names_catalogue(text)
+        or ("import" in text and context.imports_take_part(text))
+    )
+
+
 def find_violations(
     module: cst.Module,
     filename: str,
     config: Config,
     context: Optional[ModuleContext] = None,
+    parsed: Optional[Parsed] = None,
 ) -> List[Violation]:
     """The rules' violations for a parsed module (``rules.base.Violation``), in the order the
     rules found them: the one entry to the analysis for every adapter. ``context``: the
@@ -154,6 +234,7 @@ def find_violations(
         context = context_for(filename, config)
     package = package_of(filename) if context is None else context.package
     facts = file_facts.collect(module, package)
+    facts.parsed = parsed
     try:
         analysis = FileAnalysis(facts, config, config.is_test_file(filename), context)
         return rules.run(analysis)
@@ -168,5 +249,7 @@ def find_diagnostics(
     return [(v.node, v.code, v.message) for v in find_violations(module, filename, config)]
 
 
-def check_lines(lines: Sequence[str], filename: str, config: Config) -> List[Result]:
-    return check_source("".join(lines), filename, config)
+def check_lines(
+    lines: Sequence[str], filename: str, config: Config, tree: Optional[ast.AST] = None
+) -> List[Result]:
+    return check_source("".join(lines), filename, config, tree=tree)

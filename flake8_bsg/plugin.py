@@ -112,7 +112,7 @@ class Plugin:
 
         try:
             results: List[Tuple[int, int, str]] = (
-                check_lines(self.lines, self.filename, self.config)
+                check_lines(self.lines, self.filename, self.config, self.tree)
                 if self.baseline is None
                 else self._not_in_baseline(self.baseline)
             )
@@ -128,7 +128,7 @@ class Plugin:
         from flake8_bsg.baseline import Fingerprinted, fingerprints, relative_path
         from flake8_bsg.engine import check_findings
 
-        findings = check_findings("".join(self.lines), self.filename, self.config)
+        findings = check_findings("".join(self.lines), self.filename, self.config, tree=self.tree)
         marks = fingerprints(
             [Fingerprinted(f.code, f.line, f.key) for f in findings],
             relative_path(self.filename, baseline.folder),

@@ -8,7 +8,7 @@ by :mod:`flake8_bsg.facts.walk` and read by :mod:`flake8_bsg.flow`.
 from __future__ import annotations
 
 import enum
-from typing import Optional, TypeAlias, Union
+from typing import Any, Optional, TypeAlias, Union
 
 import libcst as cst
 
@@ -273,6 +273,8 @@ class Facts:
         self.blocks: list[tuple[list[cst.BaseStatement], Scope]] = []
         #: Modules star-imported at module level (``from m import *``).
         self.star_imports: list[str] = []
+        #: The parse the module comes from (``positions.Parsed``): positions and call lines.
+        self.parsed: Any = None
 
 
 def dispose(facts: Facts) -> None:

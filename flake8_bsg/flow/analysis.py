@@ -322,15 +322,17 @@ class FileAnalysis:
     def _call_lines(self, text: Optional[str]) -> Dict[int, int]:
         """The lines of the BSG calls and project call sites (by ``id`` of the call node):
         from Python's parse of the text when the caller has it, else from positions."""
-        from flake8_bsg.positions import call_lines, node_positions
+        from flake8_bsg.positions import Parsed
 
-        if text is not None:
-            lines = call_lines([rec.node for rec in self.facts.calls], text)
-            if lines is not None:
-                return lines
+        parsed = self.facts.parsed
+        if not isinstance(parsed, Parsed):
+            parsed = Parsed.single(self.facts.module, text)
+        lines = parsed.call_lines([rec.node for rec in self.facts.calls])
+        if lines is not None:
+            return lines
         nodes = {id(c.rec.node) for c in self.calls.bsg_calls}
         nodes |= {id(rec.node) for rec, _ in self.calls.sites}
-        positions = node_positions(self.facts.module, nodes) if nodes else {}
+        positions = parsed.positions(nodes) if nodes else {}
         return {key: line for key, (line, _col) in positions.items()}
 
     def _guards_bind(self, call: BsgCall) -> None:

@@ -96,6 +96,11 @@ class ModuleContext:
     def linked(self, data: Dict[str, Json]) -> Linked:
         return self.index.linked_with(self.module, data)
 
+    def imports_take_part(self, text: str) -> bool:
+        """Whether ``text`` (a part of the module) imports a project module that takes part."""
+        index = self.index
+        return index.reaches(index.imported_modules(text, self.package or ""))
+
     def session_base(self, dotted: str) -> Optional[str]:
         """When ``dotted`` is an HTTP session another module holds: its base URL (``""``: none)."""
         return self.index.shared_link().session_base(dotted)
@@ -253,13 +258,15 @@ def summarise(text: str, module: Module, config: Config) -> Optional[Dict[str, J
 
         from flake8_bsg import facts as file_facts
         from flake8_bsg.flow.analysis import FileAnalysis
+        from flake8_bsg.positions import Parsed
 
         source, _shifted = strip_form_feeds(text)
         try:
-            tree = cst.parse_module(source)
+            parsed = Parsed.whole(source)
         except cst.ParserSyntaxError:
             return None
-        facts = file_facts.collect(tree, module.package if module.name else None)
+        facts = file_facts.collect(parsed.module, module.package if module.name else None)
+        facts.parsed = parsed
         try:
             context = _Recorder(module, source)
             FileAnalysis(facts, config, config.is_test_file(module.path), context)

@@ -111,12 +111,15 @@ class Names:
         for info in facts.classes:
             self.cls[id(info)] = self._qual(info.outer, info.name)
         taken: Dict[str, int] = {}
-        lambdas = 0
+        # lambdas are numbered within their scope: a key does not depend on other functions
+        # (nor on which of the module's statements were parsed: scope.py)
+        lambdas: Dict[str, int] = {}
         for func in facts.functions:
             name = func.name
             if func.is_lambda:
-                lambdas += 1
-                name = f"<lambda{lambdas}>"
+                where = self._qual(func.outer, "")
+                lambdas[where] = lambdas.get(where, 0) + 1
+                name = f"<lambda{lambdas[where]}>"
             qual = self._qual(func.outer, name)
             count = taken.get(qual, 0) + 1
             taken[qual] = count

@@ -93,3 +93,84 @@ def long_expression(terms: int) -> str:
                 log.info("x")
             raise
     """)
+
+
+PLAIN_HEADER = """\
+import json
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bsg_restapi import APIError, SMSAPI
+from flake8_bsg.codes import ErrorCode
+
+log = logging.getLogger(__name__)
+sms = SMSAPI(config={"api_key": os.environ.get("BSG_KEY", "")})
+LIMITS = {"daily": 1000, "hourly": 100}
+"""
+
+PLAIN_FUNCTION = '''
+
+def summarise_{i}(records, key="amount", limit=LIMITS["daily"]):
+    """Sum the records of batch {i} by their kind, skipping the malformed ones."""
+    totals = defaultdict(float)
+    skipped = 0
+    for record in records:
+        try:
+            kind = record["kind"]
+            value = float(record.get(key, 0))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.debug("skipping %r: %s", record, exc)
+            skipped += 1
+            continue
+        if value > limit:
+            log.warning("batch {i}: %s over the limit", kind)
+            value = limit
+        totals[kind] += value
+    ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    return {{"totals": dict(ordered), "skipped": skipped, "batch": {i}}}
+
+
+@dataclass
+class Report{i}:
+    title: str
+    rows: list = field(default_factory=list)
+
+    def add(self, name, amount):
+        if not name:
+            raise ValueError("a row needs a name")
+        self.rows.append((name, round(amount, 2)))
+        return self
+
+    def render(self, path=None):
+        text = json.dumps({{"title": self.title, "rows": self.rows}}, indent=2)
+        if path is None:
+            return text
+        with open(os.path.join(path, "report_{i}.json"), "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return path
+'''
+
+PLAIN_BSG_FUNCTION = '''
+
+def notify_owner(phone, text):
+    """The one function of the module that talks to BSG."""
+    try:
+        return sms.send(message=text, recipients=[phone])
+    except APIError as exc:
+        if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:
+            log.warning("invalid phone %s", phone)
+            return None
+        raise
+'''
+
+
+def mostly_plain(functions: int) -> str:
+    """A long module of ordinary code with one function (in the middle) that calls a client."""
+    parts = [PLAIN_HEADER]
+    for i in range(functions):
+        if i == functions // 2:
+            parts.append(PLAIN_BSG_FUNCTION)
+        parts.append(PLAIN_FUNCTION.format(i=i))
+    return "".join(parts)

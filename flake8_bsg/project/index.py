@@ -114,7 +114,7 @@ class ProjectIndex:
     def __init__(self, layout: Layout, config: Config) -> None:
         self.layout = layout
         self.config = config
-        self._read: Dict[str, Optional[Tuple[bytes, str]]] = {}
+        self._passes: Dict[str, bool] = {}
         self._imports: Dict[str, List[Module]] = {}
         self._reaches: Set[str] = set()  # modules known to take part
         self._apart: Set[str] = set()  # modules known not to
@@ -123,18 +123,22 @@ class ProjectIndex:
         self._linked: Optional[Linked] = None
 
     # ---- which modules take part --------------------------------------------------------
-    def read(self, module: Module) -> Optional[Tuple[bytes, str]]:
-        if module.path not in self._read:
-            self._read[module.path] = read_text(module.path)
-        return self._read[module.path]
+    def _scan(self, module: Module) -> None:
+        """Read a module once for what deciding its part needs (whether it passes the text
+        check, what it imports); its text is not kept (a project's texts are many megabytes)."""
+        from flake8_bsg.source import may_involve_bsg
+
+        read = read_text(module.path)
+        text = "" if read is None else read[1]
+        self._passes[module.path] = read is not None and may_involve_bsg(text, self.config)
+        self._imports[module.path] = (
+            [] if read is None else self.imported_modules(text, module.package)
+        )
 
     def imports(self, module: Module) -> List[Module]:
-        known = self._imports.get(module.path)
-        if known is None:
-            read = self.read(module)
-            known = [] if read is None else self.imported_modules(read[1], module.package)
-            self._imports[module.path] = known
-        return known
+        if module.path not in self._imports:
+            self._scan(module)
+        return self._imports[module.path]
 
     def imported_modules(self, text: str, package: str) -> List[Module]:
         out: List[Module] = []
@@ -145,10 +149,9 @@ class ProjectIndex:
         return out
 
     def passes(self, module: Module) -> bool:
-        from flake8_bsg.source import may_involve_bsg
-
-        read = self.read(module)
-        return read is not None and may_involve_bsg(read[1], self.config)
+        if module.path not in self._passes:
+            self._scan(module)
+        return self._passes[module.path]
 
     def reaches(self, start: List[Module]) -> bool:
         """Whether one of these modules, or one they import (transitively), passes the text
@@ -190,7 +193,7 @@ class ProjectIndex:
         for module in self.layout.modules.values():
             if not self.reaches([module]):
                 continue
-            read = self.read(module)
+            read = read_text(module.path)
             if read is None:
                 continue
             data, text = read
@@ -209,7 +212,6 @@ class ProjectIndex:
             # decided on every run, never taken from the cache
             facts["test"] = self.config.is_test_file(module.path)
             out[ident] = facts
-        self._read.clear()  # the texts are not needed any more
         return out
 
     def facts_of_text(self, ident: str, text: str) -> Optional[Dict[str, Json]]:

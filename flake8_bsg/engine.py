@@ -69,10 +69,12 @@ def check_findings(
     ``source`` when the caller has it (flake8 does). ``scope``: parse only the statements
     that can take part (``False``: the whole module at once, the reference the differential
     test compares with)."""
+    from flake8_bsg.project.quick import takes_part
+
     if (
         not force
         and not may_involve_bsg(source, config)
-        and not _takes_part(source, filename, config)
+        and not takes_part(source, filename, config)
     ):
         return []
     result = run_deep(lambda: _analyse(source, filename, config, tree, scope))
@@ -82,18 +84,6 @@ def check_findings(
         text = internal(f"{type(result).__name__}: {_one_line(result)}")
         return [Finding(1, 0, "BSG000", text, "")]
     return result
-
-
-def _takes_part(source: str, filename: str, config: Config) -> bool:
-    """Whether a file that fails the text check imports a project module that takes part."""
-    if config.no_project:
-        return False
-    try:
-        from flake8_bsg.project.index import quick_takes_part
-
-        return quick_takes_part(source, filename, config)
-    except Exception:  # an unreadable project is a file-local analysis
-        return False
 
 
 def check_source(

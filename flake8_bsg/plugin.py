@@ -108,6 +108,8 @@ class Plugin:
         return len(paths) > 1 or any(p != "-" and os.path.isdir(p) for p in paths)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        if not self._may_take_part():
+            return  # decided without importing the engine (most files of most projects)
         from flake8_bsg.engine import check_lines
 
         try:
@@ -122,6 +124,18 @@ class Plugin:
             results = [(1, 0, internal(type(exc).__name__))]
         for line, col, text in results:
             yield line, col, text, type(self)
+
+    def _may_take_part(self) -> bool:
+        """The engine's first question (SPEC 8(a)): does the text mention BSG, or does the
+        file import a project module that does?"""
+        from flake8_bsg.source import may_involve_bsg
+
+        text = "".join(self.lines)
+        if may_involve_bsg(text, self.config):
+            return True
+        from flake8_bsg.project.quick import takes_part
+
+        return takes_part(text, self.filename, self.config)
 
     def _not_in_baseline(self, baseline: Baseline) -> List[Tuple[int, int, str]]:
         """The file's diagnostics that the baseline does not record."""

@@ -8,71 +8,15 @@ files of one project; the language server keeps it warm).
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
 from flake8_bsg.project import SCHEMA, Json, shared
-from flake8_bsg.project.layout import (
-    Layout,
-    Module,
-    find_root,
-    package_of,
-    quick_path,
-    quick_roots,
-)
+from flake8_bsg.project.layout import Layout, Module, find_root
+from flake8_bsg.project.quick import _QUICK, imported_names, read_text
 
 if TYPE_CHECKING:
     from flake8_bsg.project.link import Linked
-
-_IMPORT_PATTERN = (
-    r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
-    r"|import[ \t]+(?P<modules>[^\n#;]*))"
-)
-_IMPORT: List["re.Pattern[str]"] = []  # compiled at first use: flake8 starts without it
-
-
-def imported_names(text: str, package: str) -> Set[str]:
-    """The dotted names a module's import statements name (``from a import b`` names ``a``
-    and ``a.b``), relative imports resolved against ``package``."""
-    if not _IMPORT:
-        _IMPORT.append(re.compile(_IMPORT_PATTERN, re.M))
-    out: Set[str] = set()
-    for match in _IMPORT[0].finditer(text):
-        if match.group("modules") is not None:
-            for part in match.group("modules").split(","):
-                name = part.strip().split(" ")[0]
-                pieces = name.split(".")
-                out.update(".".join(pieces[:i]) for i in range(1, len(pieces) + 1) if pieces[0])
-            continue
-        base = match.group("base") or ""
-        if base.startswith("."):
-            level = len(base) - len(base.lstrip("."))
-            parts = package.split(".") if package else []
-            if level - 1 > len(parts):
-                continue
-            parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
-            rest = base.lstrip(".")
-            base = ".".join(p for p in parts + ([rest] if rest else []) if p)
-        if base:
-            out.add(base)
-        for part in match.group("names").strip("()").replace("\n", ",").split(","):
-            name = part.strip().split(" ")[0].strip()
-            if name and name != "*" and name.isidentifier():
-                out.add(f"{base}.{name}" if base else name)
-    return out
-
-
-def read_text(path: str) -> Optional[Tuple[bytes, str]]:
-    """A file's bytes and its text decoded as Python does, or ``None`` when unreadable."""
-    from flake8_bsg.source import decode_source
-
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        return data, decode_source(data)
-    except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
-        return None
 
 
 class ModuleContext:
@@ -338,54 +282,6 @@ def context_for(filename: str, config: Config) -> Optional[ModuleContext]:
         rel = os.path.relpath(real, layout.root).replace(os.sep, "/")
         module = Module(real, rel, layout._dotted(real))
     return ModuleContext(index, module)
-
-
-#: For files failing the text check: the modules known to take part, and known not to.
-_QUICK: Dict[str, bool] = {}
-
-
-def quick_takes_part(text: str, filename: str, config: Config) -> bool:
-    """Whether a file that fails the text check imports, directly or through other project
-    modules, one that passes it: found without walking the project, by resolving imports
-    against its likely source roots (the configured ones, ``src/``, the root, and the file's
-    folders up to the root), and reading only the modules reached."""
-    if config.no_project or not filename or filename in ("-", "stdin"):
-        return False
-    root = os.path.realpath(config.project_root) if config.project_root else find_root(filename)
-    if root is None:
-        return False
-    from flake8_bsg.source import may_involve_bsg
-
-    roots = quick_roots(root, filename, config.source_roots)
-    seen: Set[str] = set()
-    todo = quick_modules(text, os.path.realpath(filename), root, roots)
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        known = _QUICK.get(path)
-        if known is False:
-            continue
-        read = read_text(path)
-        if known or (read is not None and may_involve_bsg(read[1], config)):
-            _QUICK[path] = True
-            return True
-        if read is not None:
-            todo += quick_modules(read[1], path, root, roots)
-    for path in seen:
-        _QUICK[path] = False
-    return False
-
-
-def quick_modules(text: str, path: str, root: str, roots: List[str]) -> List[str]:
-    """The project files a module's imports name, found under ``roots``."""
-    out: List[str] = []
-    for name in sorted(imported_names(text, package_of(path, stop=root))):
-        found = quick_path(name, roots)
-        if found is not None and found not in out:
-            out.append(found)
-    return out
 
 
 def prepare(paths: List[str], config: Config) -> None:

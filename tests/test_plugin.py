@@ -147,15 +147,16 @@ def test_stdin_gives_the_same_diagnostics(tmp_path: Path) -> None:
 
 def test_loading_the_plugin_imports_nothing_heavy() -> None:
     """An editor lints on save: on a file without BSG the plugin must not load LibCST, nor even
-    its own catalogue or package metadata."""
+    its own catalogue, engine, project index or package metadata."""
     code = (
         "import sys, flake8_bsg.plugin as p\n"
         "options = type('O', (), {'bsg_require_codes': '', 'bsg_clients': '', "
         "'bsg_allow_literals': '0', 'bsg_test_files': 'test_*.py'})()\n"
         "p.Plugin.parse_options(options)\n"
-        "list(p.Plugin(None, ['x = 1\\n'], 'a.py').run())\n"
+        "list(p.Plugin(None, ['import os\\nx = 1\\n'], 'a.py').run())\n"
         "print(sorted(m for m in ('libcst', 'flake8_bsg.codes', 'dataclasses', "
-        "'importlib.metadata') if m in sys.modules))"
+        "'importlib.metadata', 'flake8_bsg.engine', 'flake8_bsg.project.index') "
+        "if m in sys.modules))"
     )
     proc = subprocess.run(
         [sys.executable, "-S", "-c", code],

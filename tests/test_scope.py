@@ -27,7 +27,8 @@ from fixture_runner import (
     project_folders,
     too_new,
 )
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
+from test_fuzz import BSG_CODE, FUZZ
 
 from flake8_bsg.engine import Finding, check_findings
 from flake8_bsg.options import Config, build_config
@@ -145,27 +146,8 @@ def test_standard_library_with_declared_clients_scoped_equal_whole(clients: str)
     assert 0 < dropped < total, (dropped, total)
 
 
-PROBE = """
-from bsg_restapi import APIError, SMSAPI
-client = SMSAPI()
-def _bsg_probe(message):
-    try:
-        client.send(message)
-    except APIError as exc:
-        if exc.code == 21:
-            raise
-"""
-
-FUZZ = settings(
-    max_examples=int(os.environ.get("BSG_FUZZ_EXAMPLES", "40")),
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
-
-
 def same_either_way(program: str) -> bool:
-    for source in (PROBE + "\n" + program, program + "\n" + PROBE):
+    for source in (BSG_CODE + "\n" + program, program + "\n" + BSG_CODE):
         try:
             ast.parse(source)
         except (SyntaxError, ValueError):

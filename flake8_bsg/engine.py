@@ -240,6 +240,10 @@ def find_diagnostics(
 
 
 def check_lines(
-    lines: Sequence[str], filename: str, config: Config, tree: Optional[ast.AST] = None
+    lines: Sequence[str],
+    filename: str,
+    config: Config,
+    tree: Optional[ast.AST] = None,
+    force: bool = False,
 ) -> List[Result]:
-    return check_source("".join(lines), filename, config, tree=tree)
+    return check_source("".join(lines), filename, config, force, tree)

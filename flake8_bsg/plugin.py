@@ -110,11 +110,12 @@ class Plugin:
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         if not self._may_take_part():
             return  # decided without importing the engine (most files of most projects)
+        # (the engine need not ask again: force)
         from flake8_bsg.engine import check_lines
 
         try:
             results: List[Tuple[int, int, str]] = (
-                check_lines(self.lines, self.filename, self.config, self.tree)
+                check_lines(self.lines, self.filename, self.config, self.tree, force=True)
                 if self.baseline is None
                 else self._not_in_baseline(self.baseline)
             )
@@ -142,7 +143,9 @@ class Plugin:
         from flake8_bsg.baseline import Fingerprinted, fingerprints, relative_path
         from flake8_bsg.engine import check_findings
 
-        findings = check_findings("".join(self.lines), self.filename, self.config, tree=self.tree)
+        findings = check_findings(
+            "".join(self.lines), self.filename, self.config, force=True, tree=self.tree
+        )
         marks = fingerprints(
             [Fingerprinted(f.code, f.line, f.key) for f in findings],
             relative_path(self.filename, baseline.folder),

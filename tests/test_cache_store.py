@@ -444,7 +444,13 @@ def test_the_cache_key_changes_with_what_changes_facts(monkeypatch: pytest.Monke
         assert cache_key(1, ["--bsg-test-files=tests/*", "--bsg-clients=a"]) != key
     import importlib.metadata
 
+    import libcst
+
     with monkeypatch.context() as patch:
+        patch.setattr(libcst, "LIBCST_VERSION", "0.0.1")
+        assert cache_key(1, ["--bsg-test-files=tests/*", "--bsg-clients=a"]) != key
+    with monkeypatch.context() as patch:  # a LibCST without the attribute: its metadata
+        patch.delattr(libcst, "LIBCST_VERSION")
         patch.setattr(importlib.metadata, "version", lambda name: "0.0.1")
         assert cache_key(1, ["--bsg-test-files=tests/*", "--bsg-clients=a"]) != key
     with monkeypatch.context() as patch:

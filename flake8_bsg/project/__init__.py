@@ -26,7 +26,8 @@ def shared(value: Json, seen: Dict[object, Json]) -> Json:
     if isinstance(value, list):
         items = [shared(v, seen) for v in value]
         if all(not isinstance(v, (list, dict)) for v in items):
-            key = ("list", tuple((type(v).__name__, v) for v in items))
+            # the types too: `[1]` and `[True]` are equal tuples
+            key = ("list", tuple(items), tuple(map(type, items)))
             return seen.setdefault(key, items)
         return items
     if isinstance(value, dict):

@@ -91,12 +91,17 @@ def cache_key(schema: int, options: Sequence[str]) -> str:
     """The key of a whole cache, for :class:`FactsCache`: a hash of the facts' ``schema`` number,
     :func:`plugin_hash`, the installed LibCST version, :data:`sys.version` and ``options``, the
     options that change facts as strings in a fixed order (the caller's canonical form)."""
-    from importlib.metadata import PackageNotFoundError, version
+    # LibCST's own constant when it is imported already (reading the package metadata costs a
+    # few milliseconds; importing LibCST for it, much more)
+    libcst = sys.modules.get("libcst")
+    libcst_version: Optional[str] = getattr(libcst, "LIBCST_VERSION", None)
+    if libcst_version is None:
+        from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        libcst_version: Optional[str] = version("libcst")
-    except PackageNotFoundError:
-        libcst_version = None
+        try:
+            libcst_version = version("libcst")
+        except PackageNotFoundError:
+            pass
     parts = [schema, plugin_hash(), libcst_version, sys.version, list(options)]
     return _sha256(json.dumps(parts).encode("utf-8", "surrogatepass"))
 

@@ -29,7 +29,7 @@ def package_of(path: str, stop: Optional[str] = None) -> str:
     (not above ``stop``)."""
     folder = os.path.dirname(path)
     parts: List[str] = []
-    while folder != stop and os.path.isfile(os.path.join(folder, "__init__.py")):
+    while folder != stop and _is_file(os.path.join(folder, "__init__.py")):
         parts.append(os.path.basename(folder))
         parent = os.path.dirname(folder)
         if parent == folder:
@@ -67,6 +67,19 @@ def find_root(filename: str) -> Optional[str]:
 
 def forget_roots() -> None:
     _ROOTS.clear()
+    _FILES.clear()
+
+
+#: Whether a path is a file, for the quick look (many files of a project import the same
+#: modules, whose candidate paths it would otherwise ask the file system again and again).
+_FILES: Dict[str, bool] = {}
+
+
+def _is_file(path: str) -> bool:
+    found = _FILES.get(path)
+    if found is None:
+        found = _FILES[path] = os.path.isfile(path)
+    return found
 
 
 class Module:
@@ -237,6 +250,6 @@ def quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
     for root in roots:
         base = os.path.join(root, rel)
         for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-            if os.path.isfile(candidate):
+            if _is_file(candidate):
                 return os.path.realpath(candidate)
     return None

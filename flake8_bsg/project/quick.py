@@ -86,10 +86,12 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
             continue
         seen.add(path)
         known = _QUICK.get(path)
-        if known is False:
+        if known is not None:
+            if known:
+                return True
             continue
         read = read_text(path)
-        if known or (read is not None and may_involve_bsg(read[1], config)):
+        if read is not None and may_involve_bsg(read[1], config):
             _QUICK[path] = True
             return True
         if read is not None:

@@ -23,12 +23,12 @@ def send_{i}(message, recipients, attempts=0):
     try:
         result = sms.send(message=message, recipients=recipients)
     except APIError as exc:
-        if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:
+        if exc.code == 21:
             log.warning("invalid number in batch {i}: %s", recipients)
-        elif exc.code in (ErrorCode.NOT_ENOUGH_FUNDS, ErrorCode.RATE_SCALE_INACTIVE):
+        elif exc.code in (8, 9):
             log.error("billing problem: %s", exc.description)
             raise
-        elif ErrorCode.SMS_NOT_FOUND <= exc.code <= ErrorCode.SMS_WRONG_TWO_WAY_SENDER:
+        elif 20 <= exc.code <= 36:
             log.info("sms error %s", exc.code)
         else:
             raise
@@ -41,21 +41,22 @@ class Notifier{i}:
         self.client = ViberAPI(config={{"api_key": key}})
 
     def notify(self, message):
+        self.client.get_status(message)
         try:
             return self.client.send(message)
         except APIError as exc:
             match exc.code:
                 case ErrorCode.VIBER_SENDER_NOT_REGISTERED:
                     log.error("sender not registered")
-                case ErrorCode.VIBER_INVALID_PHONE_NUMBER | ErrorCode.VIBER_INVALID_TEXT:
+                case 41 | 46:
                     log.warning("bad message")
-                case _:
-                    raise
 '''
 
 
 def dense(functions: int) -> str:
-    """BSG-dense code: every function calls a client and dispatches on its codes."""
+    """BSG-dense code: every function calls a client and dispatches on its codes, with magic
+    numbers, an unhandled call and a dispatch without a fallback (about 28 diagnostics per 100
+    lines, SPEC 8(b))."""
     return HEADER + "".join(FUNCTION.format(i=i) for i in range(functions))
 
 

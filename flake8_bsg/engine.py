@@ -150,7 +150,9 @@ def _analyse(
             if len(reason) > 120:
                 reason = reason[:117].rstrip(" ,") + "..."
             return [Finding(1, 0, "BSG000", unparsable(reason), "")]
-    violations = find_violations(parsed.module, filename, config, context, parsed)
+    # ast's columns are the text's unless form feeds were removed or a BOM leads the text
+    ast_columns = not shifted and not source.startswith("\ufeff")
+    violations = find_violations(parsed.module, filename, config, context, parsed, ast_columns)
     if not violations:
         return []
     positions = parsed.positions({id(v.node) for v in violations})
@@ -211,6 +213,7 @@ def find_violations(
     config: Config,
     context: Optional[ModuleContext] = None,
     parsed: Optional[Parsed] = None,
+    ast_columns: bool = True,
 ) -> List[Violation]:
     """The rules' violations for a parsed module (``rules.base.Violation``), in the order the
     rules found them: the one entry to the analysis for every adapter. ``context``: the
@@ -227,7 +230,10 @@ def find_violations(
     facts.parsed = parsed
     try:
         analysis = FileAnalysis(facts, config, config.is_test_file(filename), context)
-        return rules.run(analysis)
+        violations = rules.run(analysis)
+        if parsed is not None:
+            parsed.note([v.node for v in violations], facts, ast_columns)
+        return violations
     finally:
         file_facts.dispose(facts)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import bisect
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -87,6 +87,41 @@ def call_lines(calls: Sequence[cst.Call], text: str) -> Optional[Dict[int, int]]
     return {id(call): line for call, line in zip(calls, lines)}
 
 
+#: Reported nodes whose positions Python's parse gives (matched by order within their kind).
+_ANCHORED = (cst.Call, cst.ExceptHandler, cst.ExceptStarHandler, cst.Integer)
+
+
+def _ast_kinds(statements: Sequence[ast.stmt]) -> Dict[str, List[ast.AST]]:
+    """The calls, ``except`` clauses and integer literals of ``statements``, each in source
+    order (a walk of its own: ``ast.walk`` costs twice as much)."""
+    calls: List[ast.AST] = []
+    handlers: List[ast.AST] = []
+    ints: List[ast.AST] = []
+    call, handler, constant, node_type = ast.Call, ast.ExceptHandler, ast.Constant, ast.AST
+    stack: List[ast.AST] = list(statements)
+    while stack:
+        node = stack.pop()
+        cls = node.__class__
+        if cls is call:
+            calls.append(node)
+        elif cls is handler:
+            handlers.append(node)
+        elif cls is constant:
+            if getattr(node, "value", None).__class__ is int:
+                ints.append(node)
+            continue
+        for name in cls._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                stack.extend(item for item in value if isinstance(item, node_type))
+            elif isinstance(value, node_type):
+                stack.append(value)
+    found = {"call": calls, "handler": handlers, "int": ints}
+    for nodes in found.values():
+        nodes.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+    return found
+
+
 class Chunk(NamedTuple):
     """A piece of a module parsed on its own: its tree, and for each unit in it, the line
     where the unit starts in the piece and in the file."""
@@ -114,6 +149,125 @@ class Parsed:
         self.chunks = chunks
         self._text = text
         self._statements = statements
+        #: The top-level statement (index in ``module.body``) of each reported node, when
+        #: known (:meth:`note`): only those statements are generated for positions.
+        self.tops: Dict[int, int] = {}
+        #: Positions read from Python's parse (calls, ``except`` clauses, integers).
+        self.anchors: Dict[int, Position] = {}
+        #: The text's lines (``chunked``), for columns in characters.
+        self.lines: Optional[Sequence[str]] = None
+
+    def note(self, nodes: Sequence[cst.CSTNode], facts: Any, ast_columns: bool = True) -> None:
+        """Before the walk's facts are dropped: the top-level statement of each reported node
+        (from the walk's numbering of nodes in source order), and the positions of those that
+        Python's parse of the same statements gives (matched by order within their kind);
+        ``ast_columns``: whether ``ast``'s columns are the text's (no form feed was removed)."""
+        order_of: Dict[int, int] = facts.order_of
+        firsts = [order_of.get(id(statement), -1) for statement in self.module.body]
+        for node in nodes:
+            order = order_of.get(id(node))
+            if order is not None:
+                self.tops[id(node)] = bisect.bisect_right(firsts, order) - 1
+        if ast_columns and self.lines is not None:
+            self._anchor(nodes, facts, firsts)
+
+    def _anchor(self, nodes: Sequence[cst.CSTNode], facts: Any, firsts: List[int]) -> None:
+        starts = self._statement_starts()
+        if starts is None:
+            return
+        order_of: Dict[int, int] = facts.order_of
+        kinds = {"call": facts.calls, "handler": facts.handler_nodes, "int": facts.integers}
+        orders = {
+            kind: [order_of.get(id(getattr(n, "node", n)), -1) for n in seq]
+            for kind, seq in kinds.items()
+        }
+        wanted: Dict[int, Set[int]] = {}
+        for node in nodes:
+            top = self.tops.get(id(node))
+            if top is not None and isinstance(node, _ANCHORED):
+                wanted.setdefault(top, set()).add(id(node))
+        for top, keys in wanted.items():
+            low = firsts[top]
+            high = firsts[top + 1] if top + 1 < len(firsts) else 1 << 62
+            found = _ast_kinds(self._statements_of(top, starts))
+            for kind, seq in kinds.items():
+                at = orders[kind]
+                mine = seq[bisect.bisect_left(at, low) : bisect.bisect_left(at, high)]
+                theirs = found[kind]
+                if len(mine) != len(theirs):
+                    continue  # the two parses disagree here: generated instead
+                for item, match in zip(mine, theirs):
+                    key = id(getattr(item, "node", item))
+                    if key in keys:
+                        self.anchors[key] = (getattr(match, "lineno", 1), self._column(match))
+
+    def _column(self, node: ast.AST) -> int:
+        """``ast``'s column (UTF-8 bytes) in characters."""
+        col: int = getattr(node, "col_offset", 0)
+        assert self.lines is not None
+        text = self.lines[getattr(node, "lineno", 1) - 1]
+        if text.isascii():
+            return col
+        return len(text.encode("utf-8", "surrogatepass")[:col].decode("utf-8", "replace"))
+
+    def _statements_of(self, top: int, starts: List[Tuple[int, cst.Module, int]]) -> List[ast.stmt]:
+        assert self._statements is not None
+        first = starts[top][2]
+        last = starts[top + 1][2] if top + 1 < len(starts) else len(self._statements)
+        return list(self._statements[first:last])
+
+    def _statement_starts(self) -> Optional[List[Tuple[int, cst.Module, int]]]:
+        """For each top-level statement: the file's line where its code (leading lines
+        included) starts, the piece it was parsed in, and the index of its first ``ast``
+        statement; from the ``ast`` statements' lines (``None`` when the parses do not align)."""
+        statements = self._statements
+        if statements is None:
+            return None
+        out: List[Tuple[int, cst.Module, int]] = []
+        index = 0
+        for chunk in self.chunks:
+            for statement in chunk.module.body:
+                if index >= len(statements):
+                    return None
+                first = statements[index]
+                line = min(
+                    [first.lineno] + [d.lineno for d in getattr(first, "decorator_list", ())]
+                )
+                start = index
+                index += (
+                    len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+                )
+                lead = len(statement.leading_lines)
+                decorators = getattr(statement, "decorators", ())
+                if decorators:
+                    lead += len(decorators[0].leading_lines)
+                out.append((line - lead, chunk.module, start))
+        return out if index == len(statements) else None
+
+    def _positions_by_statement(self, nodes: Set[int]) -> Optional[Dict[int, Position]]:
+        if not nodes or any(key not in self.tops for key in nodes):
+            return None
+        starts = self._statement_starts()
+        if starts is None:
+            return None
+        wanted: Dict[int, Set[int]] = {}
+        out: Dict[int, Position] = {}
+        for key in nodes:
+            anchored = self.anchors.get(key)
+            if anchored is not None:
+                out[key] = anchored
+            else:
+                wanted.setdefault(self.tops[key], set()).add(key)
+        for index, keys in wanted.items():
+            if not 0 <= index < len(starts):
+                return None
+            line, module, _first = starts[index]
+            state = _PositionState(module, keys)
+            state.line = line
+            self.module.body[index]._codegen(state)
+            for key, (found_line, col) in state.found.items():
+                out[key] = (found_line, col if col >= 0 else -1 - col)
+        return out if len(out) == len(nodes) else None
 
     @classmethod
     def single(cls, module: cst.Module, text: Optional[str] = None) -> "Parsed":
@@ -155,7 +309,9 @@ class Parsed:
                 group, size = [], 0
         if group:
             flush()
-        return cls(cst.Module(body=body), chunks, statements=statements)
+        parsed = cls(cst.Module(body=body), chunks, statements=statements)
+        parsed.lines = lines
+        return parsed
 
     @classmethod
     def whole(cls, source: str, tree: Optional[ast.AST] = None) -> "Parsed":
@@ -181,7 +337,11 @@ class Parsed:
             return cls.single(cst.parse_module(source), source)
 
     def positions(self, nodes: Set[int]) -> Dict[int, Position]:
-        """(line, column) in the file of the start of each node (by ``id``)."""
+        """(line, column) in the file of the start of each node (by ``id``): generated for
+        the top-level statements holding them when those are known, else for every piece."""
+        found = self._positions_by_statement(nodes)
+        if found is not None:
+            return found
         if len(self.chunks) == 1 and self.chunks[0].starts == [(1, 1)]:
             return node_positions(self.chunks[0].module, nodes)
         out: Dict[int, Position] = {}

@@ -267,6 +267,10 @@ class Facts:
         self.func_of_scope: dict[int, FuncInfo] = {}
         self.handler_of_node: dict[int, HandlerRec] = {}
         self.order_of: dict[int, int] = {}
+        #: Every ``except`` clause and integer literal, in source order (their positions can
+        #: be read from Python's own parse).
+        self.handler_nodes: list[cst.CSTNode] = []
+        self.integers: list[cst.Integer] = []
         #: Whether a dict literal is bound to a name anywhere (dispatch tables are possible).
         self.has_tables = False
         #: Blocks holding an ``if`` or ``match`` (candidates for response checks).
@@ -301,6 +305,8 @@ def dispose(facts: Facts) -> None:
     facts.functions.clear()
     facts.classes.clear()
     facts.calls.clear()
+    facts.handler_nodes.clear()
+    facts.integers.clear()
     facts.tries.clear()
     facts.withs.clear()
     facts.comparisons.clear()

@@ -293,7 +293,12 @@ class _Walker:
         self.later(self.set_context(self.scope, self.func, self.guards + (rec,)))
         return False
 
+    def on_integer(self, node: cst.Integer) -> bool:
+        self.facts.integers.append(node)
+        return False
+
     def on_handler(self, node: Union[cst.ExceptHandler, cst.ExceptStarHandler]) -> bool:
+        self.facts.handler_nodes.append(node)
         hrec = self.facts.handler_of_node[id(node)]
         hrec.order = self.order
         if hrec.name is not None:
@@ -593,6 +598,7 @@ _HANDLERS: Dict[type, Callable[[_Walker, Any], bool]] = {
     cst.MatchAs: _Walker.on_match_as,
     cst.IndentedBlock: _Walker.on_block,
     cst.Module: _Walker.on_module,
+    cst.Integer: _Walker.on_integer,
 }
 
 

@@ -7,6 +7,7 @@ files of one project; the language server keeps it warm).
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
@@ -221,6 +222,11 @@ def summarise(text: str, module: Module, config: Config) -> Optional[Dict[str, J
             file_facts.dispose(facts)
 
     result = run_deep(work)
+    if not gc.isenabled():
+        # inside a file's analysis the cycle collector waits (source.run_deep); the index is
+        # built there, and each module's analysis leaves cycles: collected module by module
+        # (the youngest generation: what this module made), not all at the end
+        gc.collect(0)
     if isinstance(result, BaseException):
         return None
     return result

@@ -87,6 +87,8 @@ def call_lines(calls: Sequence[cst.Call], text: str) -> Optional[Dict[int, int]]
     return {id(call): line for call, line in zip(calls, lines)}
 
 
+_UNKNOWN = object()
+
 #: Reported nodes whose positions Python's parse gives (matched by order within their kind).
 _ANCHORED = (cst.Call, cst.ExceptHandler, cst.ExceptStarHandler, cst.Integer)
 
@@ -156,6 +158,7 @@ class Parsed:
         self.anchors: Dict[int, Position] = {}
         #: The text's lines (``chunked``), for columns in characters.
         self.lines: Optional[Sequence[str]] = None
+        self._starts: object = _UNKNOWN
 
     def note(self, nodes: Sequence[cst.CSTNode], facts: Any, ast_columns: bool = True) -> None:
         """Before the walk's facts are dropped: the top-level statement of each reported node
@@ -219,7 +222,13 @@ class Parsed:
     def _statement_starts(self) -> Optional[List[Tuple[int, cst.Module, int]]]:
         """For each top-level statement: the file's line where its code (leading lines
         included) starts, the piece it was parsed in, and the index of its first ``ast``
-        statement; from the ``ast`` statements' lines (``None`` when the parses do not align)."""
+        statement; from the ``ast`` statements' lines (``None`` when the parses do not align).
+        Computed once (the anchors and the generated positions both ask)."""
+        if self._starts is _UNKNOWN:
+            self._starts = self._align()
+        return self._starts  # type: ignore[return-value]
+
+    def _align(self) -> Optional[List[Tuple[int, cst.Module, int]]]:
         statements = self._statements
         if statements is None:
             return None

@@ -30,13 +30,19 @@ class ModuleContext:
         self.package = module.package if module.name else None
         #: The linted text (flake8's lines, an editor's buffer), when the caller has it.
         self.text: Optional[str] = None
+        self._known: Optional[Tuple[str, Optional[Dict[str, Json]]]] = None
 
     def known_facts(self) -> Optional[Dict[str, Json]]:
         """The index's facts of this module when the linted text is the file's (they are then
         the same facts, without a second summary)."""
         if self.text is None:
             return None
-        return self.index.facts_of_text(self.module, self.text)
+        known = self._known
+        if known is None or known[0] is not self.text:
+            # asked before the parse (statement scope) and again by the analysis: the text's
+            # digest is computed once
+            known = self._known = (self.text, self.index.facts_of_text(self.module, self.text))
+        return known[1]
 
     def linked(self, data: Dict[str, Json]) -> Linked:
         return self.index.linked_with(self.module, data)

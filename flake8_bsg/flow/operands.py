@@ -8,7 +8,14 @@ import libcst as cst
 
 from flake8_bsg.facts.records import Scope
 from flake8_bsg.flow.resolve import Resolver
-from flake8_bsg.flow.values import Builtin, CodeExpr, Const, ConstValue
+from flake8_bsg.flow.values import (
+    Builtin,
+    CodeExpr,
+    Const,
+    ConstValue,
+    integer_value,
+    string_value,
+)
 
 
 class _NotLiteral:
@@ -24,18 +31,15 @@ Operand = Tuple[ConstValue, cst.CSTNode, bool]
 def literal_value(node: cst.CSTNode) -> Union[int, str, _NotLiteral]:
     """The value of an ``int`` (also negated) or ``str`` literal."""
     if isinstance(node, cst.Integer):
-        return int(node.evaluated_value)
+        return integer_value(node)
     if (
         isinstance(node, cst.UnaryOperation)
         and isinstance(node.operator, cst.Minus)
         and isinstance(node.expression, cst.Integer)
     ):
-        return -int(node.expression.evaluated_value)
+        return -integer_value(node.expression)
     if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:
-            return NOT_LITERAL
+        value = string_value(node)
         return value if isinstance(value, str) else NOT_LITERAL
     return NOT_LITERAL
 

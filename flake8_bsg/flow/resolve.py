@@ -54,6 +54,8 @@ from flake8_bsg.flow.values import (
     SymResult,
     Table,
     Value,
+    integer_value,
+    string_value,
 )
 from flake8_bsg.options import Config
 from flake8_bsg.project.layout import OUTSIDE
@@ -289,19 +291,16 @@ class Resolver:
         if isinstance(node, cst.Call):
             return self.call_result(node, scope, order)
         if isinstance(node, cst.Integer):
-            return Const(int(node.evaluated_value))
+            return Const(integer_value(node))
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            try:
-                text = node.evaluated_value
-            except Exception:
-                return None
+            text = string_value(node)
             return Const(text) if isinstance(text, str) else None
         if (
             isinstance(node, cst.UnaryOperation)
             and isinstance(node.operator, cst.Minus)
             and isinstance(node.expression, cst.Integer)
         ):
-            return Const(-int(node.expression.evaluated_value))
+            return Const(-integer_value(node.expression))
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             items: List[ConstValue] = []
             for element in node.elements:

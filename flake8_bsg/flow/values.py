@@ -5,13 +5,46 @@ Values are immutable and compared by value; anything the analysis cannot pin dow
 
 from __future__ import annotations
 
+import ast
 import enum
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import FrozenSet, Optional, Tuple, TypeAlias, Union
 
 import libcst as cst
 
 from flake8_bsg.facts.records import ClassInfo, FuncInfo, HandlerRec, WithRec
+
+
+def integer_value(node: cst.Integer) -> int:
+    """The value of an integer literal (what LibCST's ``evaluated_value`` gives, without its
+    ``literal_eval``: ``int`` reads every spelling of a Python integer with base 0)."""
+    return _integer(node.value)
+
+
+@lru_cache(maxsize=1024)
+def _integer(text: str) -> int:
+    return int(text, 0)
+
+
+def string_value(node: Union[cst.SimpleString, cst.ConcatenatedString]) -> object:
+    """A string literal's ``evaluated_value`` (``str`` or ``bytes``), or ``None`` when it has
+    none; the same spelling is evaluated once."""
+    if isinstance(node, cst.SimpleString):
+        return _string(node.value)
+    try:
+        return node.evaluated_value
+    except Exception:
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _string(text: str) -> object:
+    try:
+        value: object = ast.literal_eval(text)  # what ``SimpleString.evaluated_value`` does
+    except Exception:
+        return None
+    return value
 
 
 class Domain(enum.Enum):

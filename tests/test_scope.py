@@ -169,3 +169,36 @@ def test_grammar_generated_programs_scoped_equal_whole(program: str) -> None:
 @given(hypothesmith.from_node())
 def test_cst_generated_programs_scoped_equal_whole(program: str) -> None:
     assume(same_either_way(program))
+
+
+def test_pieces_parsed_without_node_checks_are_libcsts_trees() -> None:
+    """The pieces are parsed without LibCST's per-node checks (``positions.parse_trusted``):
+    on text Python accepts, the trees are exactly LibCST's own, and the checks are back after."""
+    import libcst as cst
+
+    from flake8_bsg.positions import parse_trusted
+
+    files = [p for p in fixture_files() if too_new(p) is None] + stdlib_sample(40)
+    files += [p for folder in project_folders() for p in project_files(folder)]
+    differ = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        try:
+            checked = cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            with pytest.raises(cst.ParserSyntaxError):
+                parse_trusted(text)
+            continue
+        trusted = parse_trusted(text)
+        if not trusted.deep_equals(checked) or trusted.code != text:
+            differ.append(str(path))
+    assert not differ and len(files) > 200, differ
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+    # while trusted, a node is built unchecked (what makes the parse cheaper)
+    from flake8_bsg import positions
+
+    with positions._trusted():
+        assert cst.Name("not a name").value == "not a name"
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")

@@ -128,3 +128,31 @@ def test_flake8_exclude_leaves_a_module_out_of_the_project(project: Path) -> Non
     """An excluded view is not linted and, out of the project, makes no call: the wrapper,
     called by nobody, is an entry point."""
     assert lint(project, "--extend-exclude=views.py", ".") == ["./app/wrapper.py:7:12: BSG101"]
+
+
+def test_the_quick_look_reuses_a_verdict_only_for_the_text_on_disk(tmp_path: Path) -> None:
+    """A file without BSG text takes part when it imports a module that does; a verdict found
+    while looking at another file is reused for the file itself only when its text is the
+    one read from disk (an editor's unsaved buffer is looked at anew)."""
+    from flake8_bsg.options import build_config
+    from flake8_bsg.project.index import forget
+    from flake8_bsg.project.quick import takes_part
+
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/wrapper.py": WRAPPER,
+            "app/plain.py": "import os\n",
+            "app/top.py": "from app.plain import os\n",
+        },
+    )
+    forget()
+    config = build_config(no_cache=True)
+    top, plain = tmp_path / "app" / "top.py", tmp_path / "app" / "plain.py"
+    assert not takes_part(top.read_text("utf-8"), str(top), config)  # reads plain.py: apart
+    assert not takes_part(plain.read_text("utf-8"), str(plain), config)
+    assert takes_part("from app.wrapper import notify\n", str(plain), config)
+    assert takes_part(VIEW, str(top), config)
+    forget()

@@ -68,6 +68,7 @@ def find_root(filename: str) -> Optional[str]:
 def forget_roots() -> None:
     _ROOTS.clear()
     _FILES.clear()
+    _PATHS.clear()
 
 
 #: Whether a path is a file, for the quick look (many files of a project import the same
@@ -241,9 +242,22 @@ def quick_roots(root: str, filename: str, configured: Sequence[str]) -> List[str
     return roots
 
 
+#: The quick look's answers by dotted name and source roots (the files of a folder share their
+#: roots, and import the same modules).
+_PATHS: Dict[Tuple[str, Tuple[str, ...]], Optional[str]] = {}
+
+
 def quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
     """The real path of the module of that dotted name under the first of ``roots`` that
     holds one, or ``None``."""
+    key = (dotted, tuple(roots))
+    if key in _PATHS:
+        return _PATHS[key]
+    found = _PATHS[key] = _quick_path(dotted, roots)
+    return found
+
+
+def _quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
     if not dotted or dotted.split(".", 1)[0] in OUTSIDE:
         return None
     rel = os.path.join(*dotted.split("."))

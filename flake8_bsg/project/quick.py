@@ -61,8 +61,13 @@ def read_text(path: str) -> Optional[Tuple[bytes, str]]:
         return None
 
 
-#: For files failing the text check: the modules known to take part, and known not to.
-_QUICK: Dict[str, bool] = {}
+#: For files failing the text check: whether a module takes part, by its real path and the
+#: source roots its imports were resolved from (a module with BSG text takes part; one known
+#: not to reaches none that does).
+_QUICK: Dict[Tuple[str, Tuple[str, ...]], bool] = {}
+#: ``hash()`` of the text of each module read from disk, so that a linted file whose verdict
+#: is known from another file's look is not looked at again when its text is the file's.
+_READ: Dict[str, int] = {}
 
 
 def quick_takes_part(text: str, filename: str, config: Config) -> bool:
@@ -78,26 +83,33 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
     from flake8_bsg.source import may_involve_bsg
 
     roots = quick_roots(root, filename, config.source_roots)
+    key = tuple(roots)
+    real = os.path.realpath(filename)
+    known = _QUICK.get((real, key))
+    if known is not None and _READ.get(real) == hash(text):
+        return known
     seen: Set[str] = set()
-    todo = quick_modules(text, os.path.realpath(filename), root, roots)
+    todo = quick_modules(text, real, root, roots)
     while todo:
         path = todo.pop()
         if path in seen:
             continue
         seen.add(path)
-        known = _QUICK.get(path)
+        known = _QUICK.get((path, key))
         if known is not None:
             if known:
                 return True
             continue
         read = read_text(path)
+        if read is not None:
+            _READ[path] = hash(read[1])
         if read is not None and may_involve_bsg(read[1], config):
-            _QUICK[path] = True
+            _QUICK[path, key] = True
             return True
         if read is not None:
             todo += quick_modules(read[1], path, root, roots)
     for path in seen:
-        _QUICK[path] = False
+        _QUICK[path, key] = False
     return False
 
 

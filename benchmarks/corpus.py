@@ -60,6 +60,49 @@ def dense(functions: int) -> str:
     return HEADER + "".join(FUNCTION.format(i=i) for i in range(functions))
 
 
+HANDLED_FUNCTION = '''
+
+def send_{i}(message, recipients, attempts=0):
+    """Send batch {i}."""
+    try:
+        result = sms.send(message=message, recipients=recipients)
+    except APIError as exc:
+        if exc.code == ErrorCode.SMS_INVALID_PHONE_NUMBER:
+            log.warning("invalid number in batch {i}: %s", recipients)
+        elif exc.code in (ErrorCode.NOT_ENOUGH_FUNDS, ErrorCode.RATE_SCALE_INACTIVE):
+            log.error("billing problem: %s", exc.description)
+            raise
+        else:
+            raise
+    else:
+        return result
+
+
+class Notifier{i}:
+    def __init__(self, key):
+        self.client = ViberAPI(config={{"api_key": key}})
+
+    def notify(self, message):
+        try:
+            self.client.get_status(message)
+            return self.client.send(message)
+        except APIError as exc:
+            match exc.code:
+                case ErrorCode.VIBER_SENDER_NOT_REGISTERED:
+                    log.error("sender not registered")
+                case ErrorCode.VIBER_INVALID_PHONE_NUMBER | ErrorCode.VIBER_INVALID_TEXT:
+                    log.warning("bad message")
+                case _:
+                    raise
+'''
+
+
+def handled(functions: int) -> str:
+    """The dense corpus's calls with their handling complete: the same clients, calls, handlers
+    and dispatches, and nothing to report."""
+    return HEADER + "".join(HANDLED_FUNCTION.format(i=i) for i in range(functions))
+
+
 def elif_chain(branches: int) -> str:
     """One handler with a long ``elif`` chain (magic numbers on purpose: every branch reports)."""
     lines = [

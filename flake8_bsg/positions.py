@@ -132,6 +132,13 @@ _UNKNOWN = object()
 _ANCHORED = (cst.Call, cst.ExceptHandler, cst.ExceptStarHandler, cst.Integer)
 
 
+#: ``ast`` fields that hold no call, ``except`` clause or integer: names, operators, contexts.
+_AST_LEAVES = frozenset(
+    ("ctx", "id", "attr", "arg", "name", "names", "module", "level", "op", "ops", "type_comment")
+)
+_AST_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
 def _ast_kinds(statements: Sequence[ast.stmt]) -> Dict[str, List[ast.AST]]:
     """The calls, ``except`` clauses and integer literals of ``statements``, each in source
     order (a walk of its own: ``ast.walk`` costs twice as much)."""
@@ -151,7 +158,10 @@ def _ast_kinds(statements: Sequence[ast.stmt]) -> Dict[str, List[ast.AST]]:
             if getattr(node, "value", None).__class__ is int:
                 ints.append(node)
             continue
-        for name in cls._fields:
+        fields = _AST_FIELDS.get(cls)
+        if fields is None:
+            fields = _AST_FIELDS[cls] = tuple(f for f in cls._fields if f not in _AST_LEAVES)
+        for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 stack.extend(item for item in value if isinstance(item, node_type))

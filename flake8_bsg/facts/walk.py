@@ -98,7 +98,9 @@ def child_fields(node_type: type) -> Tuple[str, ...]:
         names = _SOURCE_ORDER.get(node_type) or tuple(
             f.name
             for f in dataclasses.fields(node_type)
-            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace")
+            if f.name not in _SKIP_FIELDS
+            and not f.name.startswith("whitespace")
+            and f.type not in (str, bool)  # a name's or a literal's text
         )
         _FIELD_CACHE[node_type] = names
     return names
@@ -146,6 +148,7 @@ class _Walker:
         stack = self.stack
         stack.append(self.facts.module)
         handlers = _HANDLERS
+        fields = _FIELD_CACHE  # a type known to have no child fields is not asked
         order_of = self.facts.order_of
         while stack:
             item = stack.pop()
@@ -154,8 +157,9 @@ class _Walker:
                 continue
             self.order += 1
             order_of[id(item)] = self.order
-            handler = handlers.get(type(item))
-            if handler is None or handler(self, item):
+            kind = type(item)
+            handler = handlers.get(kind)
+            if (handler is None or handler(self, item)) and fields.get(kind, True):
                 stack.extend(reversed(children(item)))
 
     def push_children(self, nodes: Sequence[Optional[cst.CSTNode]]) -> None:

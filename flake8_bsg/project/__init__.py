@@ -24,16 +24,43 @@ def shared(value: Json, seen: Dict[object, Json]) -> Json:
     if isinstance(value, str):
         return seen.setdefault(value, value)
     if isinstance(value, list):
-        items = [shared(v, seen) for v in value]
-        if all(not isinstance(v, (list, dict)) for v in items):
-            # the types too: `[1]` and `[True]` are equal tuples
-            key = ("list", tuple(items), tuple(map(type, items)))
-            return seen.setdefault(key, items)
-        return items
+        return _shared_list(value, seen)
     if isinstance(value, dict):
-        made = {str(seen.setdefault(k, k)): shared(v, seen) for k, v in value.items()}
-        if all(v is None or isinstance(v, (bool, int, str)) for v in made.values()):
-            # (an escape filter: `{"bsg_restapi.APIError": null}`)
-            return seen.setdefault(("dict", tuple(sorted(made.items()))), made)
-        return made
+        return _shared_dict(value, seen)
     return value
+
+
+# Plain items are shared here rather than by a call each: most of a project's facts are.
+def _shared_list(value: List[Json], seen: Dict[object, Json]) -> Json:
+    items: List[Json] = []
+    plain = True
+    for item in value:
+        if isinstance(item, str):
+            item = seen.setdefault(item, item)
+        elif isinstance(item, (list, dict)):
+            item = shared(item, seen)
+            plain = plain and not isinstance(item, (list, dict))
+        items.append(item)
+    if plain:
+        # the types too: `[1]` and `[True]` are equal tuples
+        key = ("list", tuple(items), tuple(map(type, items)))
+        return seen.setdefault(key, items)
+    return items
+
+
+def _shared_dict(value: Dict[str, Json], seen: Dict[object, Json]) -> Json:
+    made: Dict[str, Json] = {}
+    plain = True
+    for key, item in value.items():
+        if isinstance(item, str):
+            item = seen.setdefault(item, item)
+        elif isinstance(item, (list, dict)):
+            item = shared(item, seen)
+            plain = False
+        elif not (item is None or isinstance(item, (bool, int))):
+            plain = False
+        made[str(seen.setdefault(key, key))] = item
+    if plain:
+        # (an escape filter: `{"bsg_restapi.APIError": null}`)
+        return seen.setdefault(("dict", tuple(sorted(made.items()))), made)
+    return made

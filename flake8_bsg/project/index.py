@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
 from flake8_bsg.project import SCHEMA, Json, shared
-from flake8_bsg.project.layout import Layout, Module, find_root
+from flake8_bsg.project.layout import Layout, Module, find_root, real_path
 from flake8_bsg.project.quick import _QUICK, _READ, imported_names, read_text
 
 if TYPE_CHECKING:
@@ -290,7 +290,7 @@ def context_for(filename: str, config: Config) -> Optional[ModuleContext]:
         return None
     module = layout.module_of(filename)
     if module is None:
-        real = os.path.realpath(filename)
+        real = real_path(filename)
         rel = os.path.relpath(real, layout.root).replace(os.sep, "/")
         module = Module(real, rel, layout._dotted(real))
     return ModuleContext(index, module)

@@ -48,7 +48,7 @@ _ROOTS: Dict[str, Optional[str]] = {}
 def find_root(filename: str) -> Optional[str]:
     """The nearest ancestor folder of ``filename`` holding a project marker (real path);
     remembered per folder for the life of the process (``forget_roots``)."""
-    start = os.path.dirname(os.path.realpath(filename))
+    start = os.path.dirname(real_path(filename))
     if start in _ROOTS:
         return _ROOTS[start]
     folder = start
@@ -69,6 +69,21 @@ def forget_roots() -> None:
     _ROOTS.clear()
     _FILES.clear()
     _PATHS.clear()
+    _REAL.clear()
+
+
+#: Real paths by absolute path: the quick look, the index and each file's context ask them of
+#: the same files (each answer is a file system call per folder of the path).
+_REAL: Dict[str, str] = {}
+
+
+def real_path(path: str) -> str:
+    """``os.path.realpath(path)``, remembered until :func:`forget_roots`."""
+    key = path if os.path.isabs(path) else os.path.abspath(path)
+    found = _REAL.get(key)
+    if found is None:
+        found = _REAL[key] = os.path.realpath(key)
+    return found
 
 
 #: Whether a path is a file, for the quick look (many files of a project import the same
@@ -215,7 +230,7 @@ class Layout:
 
     # ---- names ----------------------------------------------------------------------
     def module_of(self, filename: str) -> Optional[Module]:
-        return self.modules.get(os.path.realpath(filename))
+        return self.modules.get(real_path(filename))
 
     def resolve(self, dotted: str) -> Optional[Module]:
         """The project module named ``dotted`` (never the standard library's or a BSG
@@ -225,7 +240,7 @@ class Layout:
         return self.by_name.get(dotted)
 
     def contains(self, filename: str) -> bool:
-        real = os.path.realpath(filename)
+        real = real_path(filename)
         return real == self.root or real.startswith(self.root + os.sep)
 
 
@@ -234,7 +249,7 @@ def quick_roots(root: str, filename: str, configured: Sequence[str]) -> List[str
     and the linted file's folders up to the root (where a ``manage.py`` or the parent of its
     top-level package puts them)."""
     roots = [os.path.join(root, s) for s in configured] + [os.path.join(root, "src")]
-    folder = os.path.dirname(os.path.realpath(filename))
+    folder = os.path.dirname(real_path(filename))
     while folder.startswith(root + os.sep):
         roots.append(folder)
         folder = os.path.dirname(folder)

@@ -9,7 +9,7 @@ import re
 from typing import Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
-from flake8_bsg.project.layout import find_root, package_of, quick_path, quick_roots
+from flake8_bsg.project.layout import find_root, package_of, quick_path, quick_roots, real_path
 
 _IMPORT_PATTERN = (
     r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
@@ -84,7 +84,7 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
 
     roots = quick_roots(root, filename, config.source_roots)
     key = tuple(roots)
-    real = os.path.realpath(filename)
+    real = real_path(filename)
     known = _QUICK.get((real, key))
     if known is not None and _READ.get(real) == hash(text):
         return known

@@ -37,7 +37,7 @@ from flake8_bsg.facts.records import (
 )
 from flake8_bsg.facts.walk import decorator_name, dotted_name
 from flake8_bsg.flow.calls import BsgCall, CallFinder
-from flake8_bsg.flow.coverage import HTTP, Item
+from flake8_bsg.flow.coverage import HTTP, HTTP_SET, Item
 from flake8_bsg.flow.handling import ALL, Handling
 from flake8_bsg.flow.resolve import Resolver
 from flake8_bsg.flow.values import (
@@ -87,7 +87,7 @@ def apply_filter(allowed: FilterJson, items: Set[Item]) -> Set[Item]:
     if allowed is None:
         return set(items)
     codes = set(allowed)
-    http = HTTP in codes or any(isinstance(c, int) and 400 <= c <= 599 for c in codes)
+    http = HTTP in codes or not codes.isdisjoint(HTTP_SET)
     out: Set[Item] = set()
     for item in items:
         if isinstance(item, int):

@@ -156,3 +156,24 @@ def test_the_quick_look_reuses_a_verdict_only_for_the_text_on_disk(tmp_path: Pat
     assert takes_part("from app.wrapper import notify\n", str(plain), config)
     assert takes_part(VIEW, str(top), config)
     forget()
+
+
+def test_remembered_real_paths_follow_symlinks_before_dot_dot(tmp_path: Path) -> None:
+    """``link/../x.py`` through a symlink to ``real/sub`` is ``real/x.py``, as the file system
+    resolves it (not ``x.py``, as the text reads)."""
+    from flake8_bsg.project.layout import forget_roots, real_path
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "x.py").write_text("", encoding="utf-8")
+    (tmp_path / "x.py").write_text("", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
+    forget_roots()
+    given = str(tmp_path / "link" / ".." / "x.py")
+    assert real_path(given) == os.path.realpath(given) == os.path.realpath(tmp_path / "real" / "x.py")
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        assert real_path(os.path.join("link", "..", "x.py")) == os.path.realpath(given)
+    finally:
+        os.chdir(cwd)
+        forget_roots()

@@ -72,14 +72,15 @@ def forget_roots() -> None:
     _REAL.clear()
 
 
-#: Real paths by absolute path: the quick look, the index and each file's context ask them of
-#: the same files (each answer is a file system call per folder of the path).
+#: Real paths by the path as given (made absolute without resolving ``..``, which must follow
+#: symlinks): the quick look, the index and each file's context ask them of the same files
+#: (each answer is a file system call per folder of the path).
 _REAL: Dict[str, str] = {}
 
 
 def real_path(path: str) -> str:
     """``os.path.realpath(path)``, remembered until :func:`forget_roots`."""
-    key = path if os.path.isabs(path) else os.path.abspath(path)
+    key = path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
     found = _REAL.get(key)
     if found is None:
         found = _REAL[key] = os.path.realpath(key)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 from flake8_bsg.options import Config
 from flake8_bsg.project import SCHEMA, Json, shared
 from flake8_bsg.project.layout import Layout, Module, find_root, real_path
-from flake8_bsg.project.quick import _QUICK, _READ, imported_names, read_text
+from flake8_bsg.project.quick import _NAMES, _QUICK, _READ, imported_names, read_text
 
 if TYPE_CHECKING:
     from flake8_bsg.project.link import Linked
@@ -317,6 +317,7 @@ def forget() -> None:
     _INDEXES.clear()
     _QUICK.clear()
     _READ.clear()
+    _NAMES.clear()
     forget_roots()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
 from flake8_bsg.project.layout import find_root, package_of, quick_path, quick_roots, real_path
@@ -18,9 +18,25 @@ _IMPORT_PATTERN = (
 _IMPORT: List["re.Pattern[str]"] = []  # compiled at first use: flake8 starts without it
 
 
-def imported_names(text: str, package: str) -> Set[str]:
+#: Names by (``hash()`` and length of the text, package): the index's scan and the quick look
+#: read the same modules in one run. Forgotten with the indexes, or when it grows past a bound.
+_NAMES: Dict[Tuple[int, int, str], FrozenSet[str]] = {}
+_NAMES_BOUND = 20_000
+
+
+def imported_names(text: str, package: str) -> FrozenSet[str]:
     """The dotted names a module's import statements name (``from a import b`` names ``a``
     and ``a.b``), relative imports resolved against ``package``."""
+    key = (hash(text), len(text), package)
+    found = _NAMES.get(key)
+    if found is None:
+        if len(_NAMES) >= _NAMES_BOUND:
+            _NAMES.clear()
+        found = _NAMES[key] = frozenset(_imported_names(text, package))
+    return found
+
+
+def _imported_names(text: str, package: str) -> Set[str]:
     if not _IMPORT:
         _IMPORT.append(re.compile(_IMPORT_PATTERN, re.M))
     out: Set[str] = set()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 import warnings
 from pathlib import Path
+from typing import Optional
 
 import pytest
 from fixture_runner import (
@@ -57,9 +59,23 @@ def test_project(project: Path) -> None:
     assert not problems, "\n" + "\n".join(problems)
 
 
+COMPILER_REFUSES = "# flake8-bsg-compiler-refuses: "
+
+
+def compiler_refuses(path: Path) -> Optional[str]:
+    """The compiler's message a fixture declares it gets on purpose (code Python's parser, and so
+    flake8, accepts and only its compiler refuses), from a line of its own."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(COMPILER_REFUSES):
+            return line[len(COMPILER_REFUSES) :].strip()
+    return None
+
+
 def test_fixtures_parse_here_or_declare_the_python_they_need() -> None:
     """A fixture this Python cannot compile declares the version it needs on a line of its own
-    (`# flake8-bsg-min-python: 3.11`), and one it can compile declares nothing newer."""
+    (`# flake8-bsg-min-python: 3.11`), and one it can compile declares nothing newer; one that
+    only the compiler refuses, on purpose, says so with the compiler's message (and must
+    parse)."""
     running = "{}.{}".format(*sys.version_info[:2])
     problems = []
     projects = [path for project in project_folders() for path in project_files(project)]
@@ -70,12 +86,24 @@ def test_fixtures_parse_here_or_declare_the_python_they_need() -> None:
                 warnings.simplefilter("ignore")  # `e.code is 23` is a SyntaxWarning on purpose
                 compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
         except SyntaxError as exc:
-            if not too_new(path):
+            refused = compiler_refuses(path)
+            if refused is not None:
+                # Python's parser (which flake8 uses) must accept it; its compiler refuses it
+                ast.parse(path.read_bytes())
+                if exc.msg != refused:
+                    problems.append(
+                        f"{rel}:{exc.lineno}: refused with {exc.msg!r}, not {refused!r}"
+                    )
+            elif not too_new(path):
                 problems.append(
                     f"{rel}:{exc.lineno}: {exc.msg} on Python {running}; if that is newer "
                     "syntax, add '# flake8-bsg-min-python: X.Y' on a line of its own"
                 )
         else:
+            if compiler_refuses(path) is not None:
+                problems.append(
+                    f"{rel}: declares that Python's compiler refuses it, but it compiles"
+                )
             declared = min_python(path)
             if declared and too_new(path):
                 needed = "{}.{}".format(*declared)

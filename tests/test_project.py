@@ -169,7 +169,9 @@ def test_remembered_real_paths_follow_symlinks_before_dot_dot(tmp_path: Path) ->
     (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
     forget_roots()
     given = str(tmp_path / "link" / ".." / "x.py")
-    assert real_path(given) == os.path.realpath(given) == os.path.realpath(tmp_path / "real" / "x.py")
+    assert (
+        real_path(given) == os.path.realpath(given) == os.path.realpath(tmp_path / "real" / "x.py")
+    )
     cwd = os.getcwd()
     try:
         os.chdir(tmp_path)

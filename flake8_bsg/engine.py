@@ -143,13 +143,11 @@ def _analyse(
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
         pass  # parsed whole below: the same answer, or BSG000 with LibCST's reason
     if parsed is None:
-        from flake8_bsg.positions import parse_trusted
+        from flake8_bsg.positions import parse_module
 
         try:
             # as in pieces: without LibCST's node checks when Python's parse accepts the text
-            accepted = _python_accepts(source, tree)
-            module = parse_trusted(source) if accepted else cst.parse_module(source)
-            parsed = Parsed.single(module, source)
+            parsed = Parsed.single(parse_module(source, tree), source)
         except cst.ParserSyntaxError as exc:
             reason = " ".join(str(getattr(exc, "message", "") or _one_line(exc)).split())
             if len(reason) > 120:
@@ -168,17 +166,6 @@ def _analyse(
         results.append(Finding(line, col, violation.code, violation.message, violation.key))
     results.sort(key=lambda f: (f.line, f.col, f.message))
     return results
-
-
-def _python_accepts(source: str, tree: Optional[ast.AST]) -> bool:
-    """Whether Python's parser accepts the text (``tree``: its parse, when the caller has it)."""
-    if tree is not None:
-        return True
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
 
 
 def _parse_scoped(

@@ -26,7 +26,7 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from flake8_bsg.codes import ErrorMessage, lookup_message, member_of
 from flake8_bsg.engine import find_diagnostics, noqa_covers
 from flake8_bsg.options import Config
-from flake8_bsg.positions import node_positions
+from flake8_bsg.positions import node_positions, parse_module
 from flake8_bsg.source import run_deep, split_lines, strip_form_feeds
 
 FIXABLE = ("BSG201", "BSG204")
@@ -347,7 +347,7 @@ def _fix(
 ) -> FileFix:
     stripped, shifted = strip_form_feeds(source)
     try:
-        module = cst.parse_module(stripped)
+        module = parse_module(stripped)
     except cst.ParserSyntaxError as exc:
         return FileFix(
             source, source, error=f"LibCST cannot parse it: {getattr(exc, 'message', exc)}"

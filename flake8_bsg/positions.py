@@ -71,6 +71,18 @@ def parse_trusted(text: str) -> cst.Module:
         return cst.parse_module(text)
 
 
+def parse_module(text: str, tree: Optional[ast.AST] = None) -> cst.Module:
+    """``libcst.parse_module``, without LibCST's node checks when Python's parser accepts the
+    text (``tree``: its parse, when the caller has it): code that only Python's compiler
+    refuses (a bare ``except:`` before another clause) is read like any other."""
+    if tree is None:
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return cst.parse_module(text)
+    return parse_trusted(text)
+
+
 class _PositionState(CodegenState):
     """Counts (line, column-in-characters) as tokens are generated."""
 

@@ -47,7 +47,7 @@ from flake8_bsg.baseline import (
 from flake8_bsg.engine import Finding, check_findings
 from flake8_bsg.fix import FileFix, Replace, _add_imports, fix_source
 from flake8_bsg.options import OPTIONS, PATH_OPTIONS, Config, OptionError, build_config
-from flake8_bsg.positions import node_positions
+from flake8_bsg.positions import node_positions, parse_module
 from flake8_bsg.rules import DEFAULT_OFF
 from flake8_bsg.source import split_lines
 
@@ -666,7 +666,7 @@ def fix_one(source: str, replacement: Replacement, added_imports: Sequence[str])
     constant needs (if the full fix adds one) added where ``fix`` adds it: a LibCST rewrite of
     the module."""
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError:
         return None
     literals = _Literals()

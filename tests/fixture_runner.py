@@ -3,7 +3,9 @@
 ``# expect: BSG102, BSG201`` at the end of a line lists that line's BSG diagnostics (a
 multiset); a line without it must have none. ``# flake8-bsg-options: ...`` on a line of its
 own gives the file's options. ``# flake8-bsg-min-python: 3.11`` on a line of its own says the
-file needs that Python's syntax: older interpreters skip it.
+file needs that Python's syntax: older interpreters skip it. ``# flake8-bsg-compiler-refuses:
+MESSAGE`` says that Python's compiler (not its parser, which flake8 uses) refuses the file on
+purpose, with that message.
 """
 
 from __future__ import annotations
@@ -194,3 +196,15 @@ def check_project(project: Path, alone: bool = True) -> List[str]:
         got = found.get(str(path.resolve()), [])
         problems += [f"{label}: {p}" for p in compare(path, expected_by_path[path], got)]
     return problems
+
+
+COMPILER_REFUSES = "# flake8-bsg-compiler-refuses: "
+
+
+def compiler_refuses(path: Path) -> Optional[str]:
+    """The compiler's message a fixture declares it gets on purpose (code Python's parser, and so
+    flake8, accepts and only its compiler refuses), from a line of its own."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(COMPILER_REFUSES):
+            return line[len(COMPILER_REFUSES) :].strip()
+    return None

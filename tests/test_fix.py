@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import py_compile
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
-from fixture_runner import FIXTURES, expectations, run_flake8
+from fixture_runner import FIXTURES, compiler_refuses, expectations, run_flake8
 
 from flake8_bsg.fix import fix_source
 from flake8_bsg.options import Config
@@ -60,6 +61,9 @@ def test_fixed_corpus_compiles(fixed_corpus) -> None:
             "ignore", SyntaxWarning
         )  # the corpus compares with `is 23` on purpose
         for path in root.rglob("*.py"):
+            if compiler_refuses(path) is not None:
+                ast.parse(path.read_bytes())  # only the compiler refuses it, as before the fix
+                continue
             py_compile.compile(str(path), doraise=True)
 
 

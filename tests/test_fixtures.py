@@ -6,7 +6,6 @@ import ast
 import sys
 import warnings
 from pathlib import Path
-from typing import Optional
 
 import pytest
 from fixture_runner import (
@@ -14,6 +13,7 @@ from fixture_runner import (
     ROOT,
     check_files,
     check_project,
+    compiler_refuses,
     fixture_files,
     min_python,
     project_files,
@@ -57,18 +57,6 @@ def test_project(project: Path) -> None:
     from standard input as an editor hands it over), gives exactly its annotations."""
     problems = check_project(project)
     assert not problems, "\n" + "\n".join(problems)
-
-
-COMPILER_REFUSES = "# flake8-bsg-compiler-refuses: "
-
-
-def compiler_refuses(path: Path) -> Optional[str]:
-    """The compiler's message a fixture declares it gets on purpose (code Python's parser, and so
-    flake8, accepts and only its compiler refuses), from a line of its own."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith(COMPILER_REFUSES):
-            return line[len(COMPILER_REFUSES) :].strip()
-    return None
 
 
 def test_fixtures_parse_here_or_declare_the_python_they_need() -> None:

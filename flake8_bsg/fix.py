@@ -25,6 +25,7 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from flake8_bsg.codes import ErrorMessage, lookup_message, member_of
 from flake8_bsg.engine import find_diagnostics, noqa_covers
+from flake8_bsg.flow.values import integer_value, string_value
 from flake8_bsg.options import Config
 from flake8_bsg.positions import node_positions, parse_module
 from flake8_bsg.source import run_deep, split_lines, strip_form_feeds
@@ -128,7 +129,7 @@ class _CaseValues(cst.CSTVisitor):
 def _constant_for(node: cst.CSTNode, code: str) -> tuple[str, str] | None:
     """(kind, member name) of the constant exactly equal to a literal, if one exists."""
     if isinstance(node, cst.Integer):
-        value = int(node.evaluated_value)
+        value = integer_value(node)
         if code == "BSG204":
             try:
                 return "HTTPStatus", http.HTTPStatus(value).name
@@ -137,10 +138,7 @@ def _constant_for(node: cst.CSTNode, code: str) -> tuple[str, str] | None:
         member = member_of(value)
         return ("ErrorCode", member.name) if member is not None else None
     if isinstance(node, cst.SimpleString):
-        try:
-            text = node.evaluated_value
-        except Exception:
-            return None
+        text = string_value(node)
         if not isinstance(text, str):
             return None
         message = lookup_message(text)

@@ -43,10 +43,10 @@ def _skip_checks(self: cst.CSTNode) -> None:
 @contextmanager
 def _trusted() -> Iterator[None]:
     """LibCST checks every node it builds (``CSTNode.__post_init__`` calls ``_validate``:
-    a fifth of the parse); the pieces parsed here are statements Python's own parse accepted,
-    for which the checks cannot fail, so they are left out while the pieces are parsed (the
-    tests compare the trees with LibCST's own on every fixture and a library sample). Nested
-    and concurrent uses share one switch."""
+    a fifth of the parse). On text Python's own parser accepted they refuse only what its
+    compiler refuses too, so they are left out while such text is parsed (the tests compare the
+    trees with LibCST's own on every fixture and a library sample). Nested and concurrent uses
+    share one switch."""
     global _trusting
     if _CHECKS is None:
         yield

@@ -22,7 +22,7 @@ from flake8_bsg.codes import (
 from flake8_bsg.facts.records import Facts, Scope, block_statements
 from flake8_bsg.facts.walk import children
 from flake8_bsg.flow.operands import Operands
-from flake8_bsg.flow.values import Builtin, CodeExpr, Json, JsonPart, Table
+from flake8_bsg.flow.values import Builtin, CodeExpr, Json, JsonPart, Table, string_value
 
 #: A code, a message (by member name), or the item standing for all HTTP errors.
 Item = Union[int, str]
@@ -349,7 +349,7 @@ class Dispatch:
         """``"message" in body``: a One-API body has a message only when it is an error."""
         return (
             isinstance(node.left, cst.SimpleString)
-            and node.left.evaluated_value == "message"
+            and string_value(node.left) == "message"
             and self.is_neutral(node)
         )
 
@@ -370,7 +370,7 @@ class Dispatch:
             and len(node.comparisons) == 1
             and isinstance(node.comparisons[0].operator, cst.In)
             and isinstance(node.left, cst.SimpleString)
-            and node.left.evaluated_value in ("error", "message")
+            and string_value(node.left) in ("error", "message")
         ):
             return is_body(node.comparisons[0].comparator)
         if (

@@ -38,7 +38,7 @@ def package_of(filename: str) -> Optional[str]:
     """The dotted package of a file, found by walking up folders that hold ``__init__.py``."""
     if not filename or filename in ("-", "stdin"):
         return None
-    from flake8_bsg.project.layout import package_of as package_of_path
+    from flake8_bsg.project.paths import package_of as package_of_path
 
     return package_of_path(os.path.abspath(filename))
 

@@ -161,7 +161,7 @@ def test_the_quick_look_reuses_a_verdict_only_for_the_text_on_disk(tmp_path: Pat
 def test_remembered_real_paths_follow_symlinks_before_dot_dot(tmp_path: Path) -> None:
     """``link/../x.py`` through a symlink to ``real/sub`` is ``real/x.py``, as the file system
     resolves it (not ``x.py``, as the text reads)."""
-    from flake8_bsg.project.layout import forget_roots, real_path
+    from flake8_bsg.project.paths import forget_roots, real_path
 
     (tmp_path / "real" / "sub").mkdir(parents=True)
     (tmp_path / "real" / "x.py").write_text("", encoding="utf-8")

@@ -77,8 +77,8 @@ from flake8_bsg.flow.values import (
 from flake8_bsg.options import Config
 
 if TYPE_CHECKING:
-    from flake8_bsg.project import Json as FactsJson
     from flake8_bsg.project.link import Linked
+    from flake8_bsg.project.shape import Json as FactsJson
     from flake8_bsg.project.summary import Names
 
 

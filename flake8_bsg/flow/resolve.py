@@ -58,7 +58,7 @@ from flake8_bsg.flow.values import (
     string_value,
 )
 from flake8_bsg.options import Config
-from flake8_bsg.project.layout import OUTSIDE
+from flake8_bsg.project.paths import OUTSIDE
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _ASSERT_RAISES = ("assertRaises", "assertRaisesRegex")

@@ -12,9 +12,10 @@ import os
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
-from flake8_bsg.project import SCHEMA, Json, shared
-from flake8_bsg.project.layout import Layout, Module, find_root, real_path
+from flake8_bsg.project.layout import Layout, Module
+from flake8_bsg.project.paths import find_root, real_path
 from flake8_bsg.project.quick import _NAMES, _QUICK, _READ, imported_names, read_text
+from flake8_bsg.project.shape import SCHEMA, Json, shared
 
 if TYPE_CHECKING:
     from flake8_bsg.project.link import Linked
@@ -312,7 +313,7 @@ def prepare(paths: List[str], config: Config) -> None:
 
 def forget() -> None:
     """Drop the indexes (a long-lived process after files changed)."""
-    from flake8_bsg.project.layout import forget_roots
+    from flake8_bsg.project.paths import forget_roots
 
     _INDEXES.clear()
     _QUICK.clear()

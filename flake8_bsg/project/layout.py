@@ -1,5 +1,5 @@
-"""The project of a linted file: its root, its modules, their dotted names (SPEC section 3,
-"Across the project").
+"""The project of a linted file: its modules and their dotted names (SPEC section 3, "Across
+the project").
 
 Stdlib only and cheap: nothing here parses Python.
 """
@@ -9,94 +9,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import sys
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence
 
-#: Files whose folder is a project root.
-MARKERS: Tuple[str, ...] = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
-#: Folders that never hold project modules.
-SKIPPED: frozenset[str] = frozenset(
-    {"__pycache__", "node_modules", "build", "dist", "site-packages"}
-)
-#: Packages that never resolve into the project, even when a project file has their name.
-OUTSIDE: frozenset[str] = frozenset(
-    {"bsg_restapi", "bsg_api", "requests", "httpx", "aiohttp", "flake8_bsg"}
-) | frozenset(getattr(sys, "stdlib_module_names", ()))
-
-
-def package_of(path: str, stop: Optional[str] = None) -> str:
-    """The dotted package of a file, found by walking up folders that hold ``__init__.py``
-    (not above ``stop``)."""
-    folder = os.path.dirname(path)
-    parts: List[str] = []
-    while folder != stop and _is_file(os.path.join(folder, "__init__.py")):
-        parts.append(os.path.basename(folder))
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    return ".".join(reversed(parts))
-
-
-def has_marker(folder: str) -> bool:
-    return any(os.path.exists(os.path.join(folder, marker)) for marker in MARKERS)
-
-
-_ROOTS: Dict[str, Optional[str]] = {}
-
-
-def find_root(filename: str) -> Optional[str]:
-    """The nearest ancestor folder of ``filename`` holding a project marker (real path);
-    remembered per folder for the life of the process (``forget_roots``)."""
-    start = os.path.dirname(real_path(filename))
-    if start in _ROOTS:
-        return _ROOTS[start]
-    folder = start
-    found: Optional[str] = None
-    while True:
-        if has_marker(folder):
-            found = folder
-            break
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    _ROOTS[start] = found
-    return found
-
-
-def forget_roots() -> None:
-    _ROOTS.clear()
-    _FILES.clear()
-    _PATHS.clear()
-    _REAL.clear()
-
-
-#: Real paths by the path as given (made absolute without resolving ``..``, which must follow
-#: symlinks): the quick look, the index and each file's context ask them of the same files
-#: (each answer is a file system call per folder of the path).
-_REAL: Dict[str, str] = {}
-
-
-def real_path(path: str) -> str:
-    """``os.path.realpath(path)``, remembered until :func:`forget_roots`."""
-    key = path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
-    found = _REAL.get(key)
-    if found is None:
-        found = _REAL[key] = os.path.realpath(key)
-    return found
-
-
-#: Whether a path is a file, for the quick look (many files of a project import the same
-#: modules, whose candidate paths it would otherwise ask the file system again and again).
-_FILES: Dict[str, bool] = {}
-
-
-def _is_file(path: str) -> bool:
-    found = _FILES.get(path)
-    if found is None:
-        found = _FILES[path] = os.path.isfile(path)
-    return found
+from flake8_bsg.project.paths import OUTSIDE, SKIPPED, has_marker, real_path
 
 
 class Module:
@@ -243,43 +158,3 @@ class Layout:
     def contains(self, filename: str) -> bool:
         real = real_path(filename)
         return real == self.root or real.startswith(self.root + os.sep)
-
-
-def quick_roots(root: str, filename: str, configured: Sequence[str]) -> List[str]:
-    """Source roots found without walking the tree: the configured ones, ``src/``, the root,
-    and the linted file's folders up to the root (where a ``manage.py`` or the parent of its
-    top-level package puts them)."""
-    roots = [os.path.join(root, s) for s in configured] + [os.path.join(root, "src")]
-    folder = os.path.dirname(real_path(filename))
-    while folder.startswith(root + os.sep):
-        roots.append(folder)
-        folder = os.path.dirname(folder)
-    roots.append(root)
-    return roots
-
-
-#: The quick look's answers by dotted name and source roots (the files of a folder share their
-#: roots, and import the same modules).
-_PATHS: Dict[Tuple[str, Tuple[str, ...]], Optional[str]] = {}
-
-
-def quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
-    """The real path of the module of that dotted name under the first of ``roots`` that
-    holds one, or ``None``."""
-    key = (dotted, tuple(roots))
-    if key in _PATHS:
-        return _PATHS[key]
-    found = _PATHS[key] = _quick_path(dotted, roots)
-    return found
-
-
-def _quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
-    if not dotted or dotted.split(".", 1)[0] in OUTSIDE:
-        return None
-    rel = os.path.join(*dotted.split("."))
-    for root in roots:
-        base = os.path.join(root, rel)
-        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-            if _is_file(candidate):
-                return os.path.realpath(candidate)
-    return None

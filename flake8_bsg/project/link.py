@@ -14,7 +14,7 @@ from flake8_bsg.flow.calls import CallShape, client_method
 from flake8_bsg.flow.coverage import Item
 from flake8_bsg.flow.values import Client
 from flake8_bsg.options import Config
-from flake8_bsg.project import Json
+from flake8_bsg.project.shape import Json
 from flake8_bsg.project.summary import MODULE_CODE, apply_filter
 
 FuncId = Tuple[str, str]  # (module, function key)

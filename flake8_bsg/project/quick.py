@@ -1,5 +1,5 @@
 """Whether a file that fails the text check takes part in its project, decided cheaply: the
-plugin asks it of every such file, so it imports nothing but the layout.
+plugin asks it of every such file, so it imports nothing but the project's paths.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
-from flake8_bsg.project.layout import find_root, package_of, quick_path, quick_roots, real_path
+from flake8_bsg.project.paths import find_root, package_of, quick_path, quick_roots, real_path
 
 _IMPORT_PATTERN = (
     r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"

@@ -56,8 +56,8 @@ from flake8_bsg.flow.values import (
     Value,
 )
 from flake8_bsg.options import Config
-from flake8_bsg.project import Json
-from flake8_bsg.project.layout import OUTSIDE
+from flake8_bsg.project.paths import OUTSIDE
+from flake8_bsg.project.shape import Json
 
 MODULE_CODE = "<module>"
 

@@ -5,18 +5,10 @@ plugin asks it of every such file, so it imports nothing but the project's paths
 from __future__ import annotations
 
 import os
-import re
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
 from flake8_bsg.project.paths import find_root, package_of, quick_path, quick_roots, real_path
-
-_IMPORT_PATTERN = (
-    r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
-    r"|import[ \t]+(?P<modules>[^\n#;]*))"
-)
-_IMPORT: List["re.Pattern[str]"] = []  # compiled at first use: flake8 starts without it
-
 
 #: Names by (``hash()`` and length of the text, package): the index's scan and the quick look
 #: read the same modules in one run. Forgotten with the indexes, or when it grows past a bound.
@@ -37,17 +29,14 @@ def imported_names(text: str, package: str) -> FrozenSet[str]:
 
 
 def _imported_names(text: str, package: str) -> Set[str]:
-    if not _IMPORT:
-        _IMPORT.append(re.compile(_IMPORT_PATTERN, re.M))
     out: Set[str] = set()
-    for match in _IMPORT[0].finditer(text):
-        if match.group("modules") is not None:
-            for part in match.group("modules").split(","):
+    for base, names, modules in import_statements(text):
+        if modules is not None:
+            for part in modules.split(","):
                 name = part.strip().split(" ")[0]
                 pieces = name.split(".")
                 out.update(".".join(pieces[:i]) for i in range(1, len(pieces) + 1) if pieces[0])
             continue
-        base = match.group("base") or ""
         if base.startswith("."):
             level = len(base) - len(base.lstrip("."))
             parts = package.split(".") if package else []
@@ -58,11 +47,102 @@ def _imported_names(text: str, package: str) -> Set[str]:
             base = ".".join(p for p in parts + ([rest] if rest else []) if p)
         if base:
             out.add(base)
-        for part in match.group("names").strip("()").replace("\n", ",").split(","):
+        for part in (names or "").strip("()").replace("\n", ",").split(","):
             name = part.strip().split(" ")[0].strip()
             if name and name != "*" and name.isidentifier():
                 out.add(f"{base}.{name}" if base else name)
     return out
+
+
+def import_statements(text: str) -> Iterator[Tuple[str, Optional[str], Optional[str]]]:
+    """The import statements of a text, read line by line without parsing: for each line that
+    starts (after blanks and tabs) with ``from BASE import NAMES`` or ``import MODULES``,
+    ``(BASE, NAMES, None)`` or ``("", None, MODULES)``. NAMES is a parenthesised group (which
+    may run over several lines: the lines it covers are not read again) or the rest of the
+    line up to a ``#`` or ``;``, as is MODULES. Written with string searches rather than a
+    regular expression, which would cost more to compile than the look itself on a small
+    project."""
+    # every statement has the word on its first line: only the lines that hold it are read
+    found = text.find("import")
+    while found >= 0:
+        start = text.rfind("\n", 0, found) + 1
+        statement = _statement_at(text, start)
+        if statement is None:
+            end = start
+        else:
+            end = statement[0]
+            yield statement[1]
+        following = text.find("\n", end)  # (a group's lines are read no more)
+        if following < 0:
+            return
+        found = text.find("import", following + 1)
+
+
+_BLANKS = " \t"
+
+
+def _blanks(text: str, at: int) -> int:
+    """The end of the run of blanks and tabs starting at ``at``."""
+    while at < len(text) and text[at] in _BLANKS:
+        at += 1
+    return at
+
+
+def _statement_at(
+    text: str, start: int
+) -> Optional[Tuple[int, Tuple[str, Optional[str], Optional[str]]]]:
+    """The import statement on the line starting at ``start`` and where it ends, or ``None``."""
+    at = _blanks(text, start)
+    if text.startswith("import", at):
+        after = _blanks(text, at + 6)
+        if after == at + 6:
+            return None
+        end = _rest_of_line(text, after)
+        return end, ("", None, text[after:end])
+    if not text.startswith("from", at):
+        return None
+    gap_end = _blanks(text, at + 4)
+    if gap_end == at + 4:
+        return None
+    base_end = gap_end
+    while base_end < len(text) and (text[base_end] in "._" or text[base_end].isalnum()):
+        base_end += 1
+    names = _names_after_import(text, base_end) if base_end > gap_end else None
+    if names is not None:
+        return names[0], (text[gap_end:base_end], names[1], None)
+    # no base: `from  import x` reads as an empty base when two blanks or more precede it
+    if gap_end - at - 4 >= 2 and text.startswith("import", gap_end):
+        names = _names_after_import(text, gap_end - 1)
+        if names is not None:
+            return names[0], ("", names[1], None)
+    return None
+
+
+def _names_after_import(text: str, at: int) -> Optional[Tuple[int, str]]:
+    """After a base ending at ``at``: blanks, ``import``, blanks, then the names and where they
+    end; ``None`` when the text is not that."""
+    keyword = _blanks(text, at)
+    if keyword == at or not text.startswith("import", keyword):
+        return None
+    names = _blanks(text, keyword + 6)
+    if names == keyword + 6:
+        return None
+    if text.startswith("(", names):
+        close = text.find(")", names)
+        if close >= 0:
+            return close + 1, text[names : close + 1]
+    end = _rest_of_line(text, names)
+    return end, text[names:end]
+
+
+def _rest_of_line(text: str, at: int) -> int:
+    """Where the text from ``at`` meets a newline, ``#`` or ``;`` (or ends)."""
+    end = len(text)
+    for stop in "\n#;":
+        found = text.find(stop, at, end)
+        if found >= 0:
+            end = found
+    return end
 
 
 def read_text(path: str) -> Optional[Tuple[bytes, str]]:

@@ -1,0 +1,120 @@
+"""How the quick look (and the index's scan) reads a module's import statements without a parse:
+exact examples, and the reading compared with the regular expression that states it on
+generated texts, the fixtures and the standard library."""
+
+from __future__ import annotations
+
+import re
+import sysconfig
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flake8_bsg.project.quick import _imported_names, import_statements
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: What a line-start import statement is, as one pattern: a line starting (after blanks and
+#: tabs) with `from BASE import NAMES` (NAMES a parenthesised group, over lines, or the rest of
+#: the line up to `#` or `;`) or `import MODULES`. The reader must find exactly its matches.
+STATEMENT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
+    r"|import[ \t]+(?P<modules>[^\n#;]*))",
+    re.M,
+)
+
+Statement = Tuple[str, Optional[str], Optional[str]]
+
+
+def by_pattern(text: str) -> List[Statement]:
+    return [
+        ("", None, m.group("modules"))
+        if m.group("modules") is not None
+        else (m.group("base"), m.group("names"), None)
+        for m in STATEMENT.finditer(text)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "statements"),
+    [
+        ("import a.b, c as d\n", [("", None, "a.b, c as d")]),
+        ("import os  # why\n", [("", None, "os  ")]),
+        ("import os; import sys\n", [("", None, "os")]),
+        (
+            "from .x import (\n    a,\n    b,\n)\nimport y\n",
+            [(".x", "(\n    a,\n    b,\n)", None), ("", None, "y")],
+        ),
+        # the lines of a group are not read again, even when one looks like an import
+        (
+            "from a import (b,\nimport c)\nimport d\n",
+            [("a", "(b,\nimport c)", None), ("", None, "d")],
+        ),
+        # a group that never closes is the rest of its line
+        ("from a import (b\nimport c\n", [("a", "(b", None), ("", None, "c")]),
+        ("\tfrom ..pkg.mod import name as other\r\n", [("..pkg.mod", "name as other\r", None)]),
+        ("from é.ü import ñ\n", [("é.ü", "ñ", None)]),
+        ("from  import x\n", [("", "x", None)]),
+        ("from import x\n", []),
+        ("from a import\n", []),
+        ("x = 1; import y\n", []),
+        ("importlib.reload(x)\nimported = 1\n", []),
+        ('"""\nimport inside_a_docstring\n"""\n', [("", None, "inside_a_docstring")]),
+        ("import a\rimport b\n", [("", None, "a\rimport b")]),
+        ("", []),
+        ("import", []),
+        ("import x", [("", None, "x")]),
+    ],
+)
+def test_import_statements(text: str, statements: List[Statement]) -> None:
+    assert list(import_statements(text)) == statements == by_pattern(text)
+
+
+def test_imported_names() -> None:
+    text = "import a.b\nfrom . import c\nfrom ..d import (e, f as g)\nfrom h import *\n"
+    assert _imported_names(text, "pkg.sub") == {
+        "a",
+        "a.b",
+        "pkg.sub",
+        "pkg.sub.c",
+        "pkg.d",
+        "pkg.d.e",
+        "pkg.d.f",
+        "h",
+    }
+
+
+PIECES = st.sampled_from(
+    [" ", "  ", "\t", "(", ")", "#", ";", ".", "..", ",", "a", "b.c", "_x", "é", "1", "as", "*"]
+    + ["from", "import", "importx", "fromage", "\n", "\r"]
+)
+#: Lines that start like import statements more often than chance would make them.
+LINES = st.tuples(
+    st.sampled_from(["", " ", "\t", "  "]),
+    st.sampled_from(
+        ["from", "import", "from ", "import ", "from  ", "from\t", "", "from a import "]
+        + ["from .b import (", "from  import ", "from a.b\timport\t(", "import x"]
+    ),
+    st.lists(PIECES, max_size=8).map("".join),
+    st.sampled_from(["\n", "\r\n", ""]),
+).map("".join)
+
+
+@given(st.lists(LINES, max_size=8).map("".join))
+@settings(
+    max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
+def test_generated_texts_read_as_the_pattern_reads_them(text: str) -> None:
+    assert list(import_statements(text)) == by_pattern(text)
+
+
+def test_real_modules_read_as_the_pattern_reads_them() -> None:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(ROOT.glob("fixtures/**/*.py")) + sorted(stdlib.glob("*.py"))
+    assert len(files) > 300
+    for path in files:
+        text = path.read_text("utf-8", errors="replace")
+        assert list(import_statements(text)) == by_pattern(text), path

@@ -67,6 +67,7 @@ def find_root(filename: str) -> Optional[str]:
 def forget_roots() -> None:
     _ROOTS.clear()
     _FILES.clear()
+    _DIRS.clear()
     _PATHS.clear()
     _REAL.clear()
 
@@ -133,6 +134,24 @@ def _quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
     for root in roots:
         base = os.path.join(root, rel)
         for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-            if _is_file(candidate):
-                return os.path.realpath(candidate)
+            folder, name = os.path.split(candidate)
+            # (no file is found in a folder that is not there: most candidates are asked of
+            # the file system once per folder rather than once each)
+            if _is_dir(folder) and _is_file(candidate):
+                if os.path.islink(candidate):
+                    return os.path.realpath(candidate)
+                return os.path.join(real_path(folder), name)
     return None
+
+
+#: Whether a path is a folder, for the quick look (as ``_FILES``).
+_DIRS: Dict[str, bool] = {}
+
+
+def _is_dir(path: str) -> bool:
+    """``os.path.isdir(path)``, remembered; a path whose parent is not a folder is not one."""
+    found = _DIRS.get(path)
+    if found is None:
+        parent = os.path.dirname(path)
+        found = _DIRS[path] = (parent == path or _is_dir(parent)) and os.path.isdir(path)
+    return found

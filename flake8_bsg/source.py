@@ -75,12 +75,13 @@ def run_deep(action: Callable[[], T]) -> Union[T, BaseException]:
     return first
 
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+# compiled by `re` at first use: the plugin imports this module for the text check alone
+_LINE = r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$"
 
 
 def split_lines(source: str) -> List[str]:
     """Lines as Python counts them (``str.splitlines`` also splits at form feeds), ends kept."""
-    return _LINE.findall(source)
+    return re.findall(_LINE, source)
 
 
 def strip_form_feeds(source: str) -> Tuple[str, Dict[int, int]]:

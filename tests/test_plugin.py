@@ -145,26 +145,52 @@ def test_stdin_gives_the_same_diagnostics(tmp_path: Path) -> None:
     assert on_file and on_file == on_stdin
 
 
-def test_loading_the_plugin_imports_nothing_heavy() -> None:
+def test_loading_the_plugin_imports_nothing_heavy(tmp_path: Path) -> None:
     """An editor lints on save: on a file without BSG the plugin must not load LibCST, nor even
-    its own catalogue, engine, project index or package metadata."""
+    its own catalogue, engine, project index or package metadata; of its own modules only the
+    adapter, the options, the text check and the quick look at the project (which reads the
+    file's imports: here, a module without BSG text)."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "helpers.py").write_text("import json\n", encoding="utf-8")
     code = (
+        # the standard library's modules that flake8 has loaded by then compile their own
+        "import re, argparse, ast, fnmatch, gc, os, threading, tokenize, typing\n"
+        "compiled = []\n"
+        "_compile = re._compile\n"
+        "re._compile = lambda pattern, flags: compiled.append(pattern) or _compile(pattern, flags)\n"
         "import sys, flake8_bsg.plugin as p\n"
         "options = type('O', (), {'bsg_require_codes': '', 'bsg_clients': '', "
         "'bsg_allow_literals': '0', 'bsg_test_files': 'test_*.py'})()\n"
         "p.Plugin.parse_options(options)\n"
-        "list(p.Plugin(None, ['import os\\nx = 1\\n'], 'a.py').run())\n"
+        "list(p.Plugin(None, ['import os\\n', 'import helpers\\n'], 'a.py').run())\n"
         "print(sorted(m for m in ('libcst', 'flake8_bsg.codes', 'dataclasses', "
         "'importlib.metadata', 'flake8_bsg.engine', 'flake8_bsg.project.index') "
-        "if m in sys.modules))"
+        "if m in sys.modules))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('flake8_bsg')))\n"
+        "print(compiled)"
     )
     proc = subprocess.run(
         [sys.executable, "-S", "-c", code],
         capture_output=True,
         text=True,
+        cwd=tmp_path,
         env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
     )
-    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+    heavy, own, patterns = proc.stdout.splitlines()
+    assert heavy == "[]", proc.stdout + proc.stderr
+    assert own == str(
+        [
+            "flake8_bsg",
+            "flake8_bsg.options",
+            "flake8_bsg.plugin",
+            "flake8_bsg.project",
+            "flake8_bsg.project.paths",
+            "flake8_bsg.project.quick",
+            "flake8_bsg.source",
+        ]
+    )
+    # no regular expression compiled (each costs a tenth of a millisecond or more)
+    assert patterns == "[]", proc.stdout
 
 
 def test_files_without_bsg_are_skipped_before_parsing() -> None:

@@ -4,6 +4,7 @@ generated texts, the fixtures and the standard library."""
 
 from __future__ import annotations
 
+import os
 import re
 import sysconfig
 from pathlib import Path
@@ -118,3 +119,30 @@ def test_real_modules_read_as_the_pattern_reads_them() -> None:
     for path in files:
         text = path.read_text("utf-8", errors="replace")
         assert list(import_statements(text)) == by_pattern(text), path
+
+
+def test_module_paths_are_real_through_symlinked_files_and_folders(tmp_path: Path) -> None:
+    from flake8_bsg.project.paths import forget_roots, quick_path
+
+    (tmp_path / "real" / "pkg").mkdir(parents=True)
+    (tmp_path / "real" / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "real" / "pkg" / "mod.py").write_text("", encoding="utf-8")
+    (tmp_path / "real" / "target.py").write_text("", encoding="utf-8")
+    (tmp_path / "real" / "pkg" / "alias.py").symlink_to(tmp_path / "real" / "target.py")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "linked").symlink_to(tmp_path / "real" / "pkg", target_is_directory=True)
+    roots = [str(tmp_path / "missing"), str(tmp_path / "src"), str(tmp_path / "real")]
+    forget_roots()
+    try:
+        for dotted, expected in [
+            ("pkg.mod", tmp_path / "real" / "pkg" / "mod.py"),
+            ("pkg", tmp_path / "real" / "pkg" / "__init__.py"),
+            ("pkg.alias", tmp_path / "real" / "target.py"),
+            ("linked.mod", tmp_path / "real" / "pkg" / "mod.py"),
+            ("linked.alias", tmp_path / "real" / "target.py"),
+        ]:
+            assert quick_path(dotted, roots) == os.path.realpath(expected), dotted
+        assert quick_path("pkg.mod.name", roots) is None
+        assert quick_path("nowhere.mod", roots) is None
+    finally:
+        forget_roots()

@@ -25,8 +25,17 @@ def shared(value: Json, seen: Dict[object, Json]) -> Json:
     return value
 
 
+#: The types of plain values that are not strings.
+_NUMBERS = frozenset({int, bool, float, type(None)})
+
+
 # Plain items are shared here rather than by a call each: most of a project's facts are.
 def _shared_list(value: List[Json], seen: Dict[object, Json]) -> Json:
+    if _NUMBERS.issuperset(map(type, value)):
+        # (most of the items a project's facts hold: the codes of escape filters, hundreds
+        # in a list; the same list as below, found without a step per item)
+        numbers = list(value)
+        return seen.setdefault(("list", tuple(numbers), tuple(map(type, numbers))), numbers)
     items: List[Json] = []
     plain = True
     for item in value:

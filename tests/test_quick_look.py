@@ -146,3 +146,49 @@ def test_module_paths_are_real_through_symlinked_files_and_folders(tmp_path: Pat
         assert quick_path("nowhere.mod", roots) is None
     finally:
         forget_roots()
+
+
+def test_remembered_real_paths_are_realpath_through_links_loops_and_dot_dot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``real_path`` resolves a file from its folder's remembered answer: on paths through
+    symlinked folders and files, relative and dangling links, loops, missing parts and ``..``,
+    it answers as ``os.path.realpath`` of the path made absolute."""
+    import random
+
+    from flake8_bsg.project.paths import forget_roots, real_path
+
+    root = str(tmp_path)
+    for folder in ("a/b/c", "x/y"):
+        (tmp_path / folder).mkdir(parents=True)
+    for name in ("a/b/c/f.py", "x/g.py"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    for link, target in [
+        ("x/lb", f"{root}/a/b"),
+        ("a/lg.py", f"{root}/x/g.py"),
+        ("a/b/c/up", "../.."),
+        ("a/b/rel", "c/../.."),
+        ("loop1", f"{root}/loop2"),
+        ("loop2", f"{root}/loop1"),
+        ("a/dangling", "missing"),
+    ]:
+        os.symlink(target, tmp_path / link)
+    parts = ["a", "b", "c", "x", "y", "lb", "lg.py", "f.py", "g.py", "up", "rel", "..", "."]
+    parts += ["missing", "loop1", "dangling", "", "..x"]
+    chosen = random.Random(4)
+    monkeypatch.chdir(tmp_path / "x")
+    forget_roots()
+    # a `..` after a missing part, a loop (realpath's own answers), then paths by chance
+    given = [f"{root}/missing/../x/lb/c", f"{root}/loop1/b", "../loop1/c", "lb/c/up/x/g.py"]
+    try:
+        for path in given:
+            assert real_path(path) == os.path.realpath(os.path.join(root, "x", path)), path
+        for count in range(6000):
+            path = "/".join(chosen.choice(parts) for _ in range(chosen.randint(1, 7)))
+            if count % 2:
+                path = f"{root}/{path}"
+            if chosen.random() < 0.3:
+                forget_roots()
+            assert real_path(path) == os.path.realpath(os.path.join(root, "x", path)), path
+    finally:
+        forget_roots()

@@ -8,6 +8,7 @@ here, and so does the project's layout.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -73,8 +74,8 @@ def forget_roots() -> None:
 
 
 #: Real paths by the path as given (made absolute without resolving ``..``, which must follow
-#: symlinks): the quick look, the index and each file's context ask them of the same files
-#: (each answer is a file system call per folder of the path).
+#: symlinks), and of their folders: the quick look, the index and each file's context ask
+#: them of the same files (``realpath`` makes a file system call per folder of the path).
 _REAL: Dict[str, str] = {}
 
 
@@ -83,8 +84,25 @@ def real_path(path: str) -> str:
     key = path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
     found = _REAL.get(key)
     if found is None:
-        found = _REAL[key] = os.path.realpath(key)
+        found = _REAL[key] = _resolve(key)
     return found
+
+
+def _resolve(path: str) -> str:
+    """``os.path.realpath`` of an absolute path: on POSIX, when it names a file or folder that
+    is not a symlink, its folder's real path (remembered: the files of a folder share it) and
+    its name, as ``realpath`` resolves it part by part."""
+    folder, name = os.path.split(path)
+    if os.name == "posix" and name not in ("", ".", "..") and "/.." not in folder:
+        try:
+            plain = not stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            # a path the file system cannot follow (a missing part, a loop) is resolved by
+            # `realpath` its own way, as is a `..`
+            plain = False
+        if plain:
+            return os.path.join(real_path(folder), name)
+    return os.path.realpath(path)
 
 
 #: Whether a path is a file, for the quick look (many files of a project import the same
@@ -134,13 +152,10 @@ def _quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
     for root in roots:
         base = os.path.join(root, rel)
         for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-            folder, name = os.path.split(candidate)
             # (no file is found in a folder that is not there: most candidates are asked of
             # the file system once per folder rather than once each)
-            if _is_dir(folder) and _is_file(candidate):
-                if os.path.islink(candidate):
-                    return os.path.realpath(candidate)
-                return os.path.join(real_path(folder), name)
+            if _is_dir(os.path.dirname(candidate)) and _is_file(candidate):
+                return real_path(candidate)
     return None
 
 

@@ -145,19 +145,26 @@ class ProjectIndex:
         for module in self.layout.modules.values():
             if not self.reaches([module]):
                 continue
-            read = read_text(module.path)
-            if read is None:
-                continue
-            data, text = read
             ident = module.name or module.rel
-            self._digests[ident] = _digest(text)
             key = f"{module.rel}:{module.name}"  # the dotted name follows the layout
-            facts = cache.get(key, module.path, data)
+            # the cache's own test of the file (its size and modification time when they can
+            # stand in for its content): a warm run does not read the module again
+            stored = cache.get(key, module.path)
+            if isinstance(stored, dict) and isinstance(stored.get("digest"), str):
+                digest, facts = stored["digest"], stored.get("facts")
+            else:
+                facts = None
             if not isinstance(facts, dict):
+                read = read_text(module.path)
+                if read is None:
+                    continue
+                data, text = read
+                digest = _digest(text)
                 facts = summarise(text, module, self.config)
                 if facts is None:
                     continue  # a module LibCST cannot parse contributes no facts
-                cache.put(key, module.path, data, facts)
+                cache.put(key, module.path, data, {"digest": digest, "facts": facts})
+            self._digests[ident] = digest
             facts = shared(facts, seen)
             assert isinstance(facts, dict)
             # whether it is a test file can depend on the current folder (a glob with `/`):

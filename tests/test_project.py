@@ -179,3 +179,31 @@ def test_remembered_real_paths_follow_symlinks_before_dot_dot(tmp_path: Path) ->
     finally:
         os.chdir(cwd)
         forget_roots()
+
+
+def test_escape_filters_written_by_what_they_stop_pass_the_same_items() -> None:
+    """A filter that lets all codes but a few through is written as the few it stops; it lets
+    through exactly what the list of the rest would (codes, the HTTP-errors item, messages)."""
+    import random
+
+    from flake8_bsg.flow.coverage import HTTP
+    from flake8_bsg.flow.handling import ALL
+    from flake8_bsg.project.summary import EXCEPT, apply_filter, filter_json
+
+    chosen = random.Random(7)
+    universe = sorted(ALL, key=str)
+    written_short = 0
+    for count in range(3000):
+        size = chosen.choice([0, 1, 5, 300, len(ALL) - 200, len(ALL) - 5, len(ALL) - 1])
+        allowed = set(chosen.sample(universe, size))
+        items = set(chosen.sample(range(0, 700), 30)) | {HTTP, "Contact not found"}
+        if count % 3 == 0:
+            items -= set(range(400, 600))
+        escapes, written = filter_json(allowed)
+        assert escapes
+        plain = None if allowed >= ALL else sorted(allowed, key=str)
+        assert apply_filter(written, items) == apply_filter(plain, items), sorted(allowed, key=str)
+        if written is not None and written[:1] == [EXCEPT]:
+            written_short += 1
+            assert len(written) <= len(ALL) // 2 + 1
+    assert written_short > 1000

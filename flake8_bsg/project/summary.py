@@ -20,7 +20,7 @@ References (``ref``), as strings:
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -61,8 +61,12 @@ from flake8_bsg.project.shape import Json
 
 MODULE_CODE = "<module>"
 
-#: JSON value of an escape filter: ``None`` lets every item through, a list only those.
+#: JSON value of an escape filter: ``None`` lets every item through, a list only those, or,
+#: when it starts with :data:`EXCEPT`, every item but those.
 FilterJson = Optional[List[Union[int, str]]]
+#: Marks a filter written as the items it stops (a re-raise of all codes but a few: the short
+#: side of 600).
+EXCEPT = "!"
 
 
 def error_kinds(config: Config) -> List[str]:
@@ -76,9 +80,14 @@ def filter_json(allowed: Optional[Set[Item]]) -> Tuple[bool, FilterJson]:
         return False, None
     if allowed >= ALL:
         return True, None
-    return True, sorted(
-        allowed, key=lambda i: (isinstance(i, str), str(i) if isinstance(i, str) else i)
-    )
+    stopped = ALL - allowed
+    if allowed <= ALL and len(stopped) < len(allowed):
+        return True, [EXCEPT, *_in_order(stopped)]
+    return True, _in_order(allowed)
+
+
+def _in_order(items: Iterable[Item]) -> List[Union[int, str]]:
+    return sorted(items, key=lambda i: (isinstance(i, str), str(i) if isinstance(i, str) else i))
 
 
 def apply_filter(allowed: FilterJson, items: Set[Item]) -> Set[Item]:
@@ -86,12 +95,22 @@ def apply_filter(allowed: FilterJson, items: Set[Item]) -> Set[Item]:
     a status 400-599 does)."""
     if allowed is None:
         return set(items)
+    if allowed[:1] == [EXCEPT]:
+        stopped = set(allowed[1:])
+        return _passing(
+            items,
+            lambda code: code in ALL and code not in stopped,
+            HTTP not in stopped or not HTTP_SET <= stopped,
+        )
     codes = set(allowed)
-    http = HTTP in codes or not codes.isdisjoint(HTTP_SET)
+    return _passing(items, codes.__contains__, HTTP in codes or not codes.isdisjoint(HTTP_SET))
+
+
+def _passing(items: Set[Item], passes: Callable[[int], bool], http: bool) -> Set[Item]:
     out: Set[Item] = set()
     for item in items:
         if isinstance(item, int):
-            if item in codes:
+            if passes(item):
                 out.add(item)
         elif item == HTTP:
             if http:

@@ -131,7 +131,7 @@ def test_module_paths_are_real_through_symlinked_files_and_folders(tmp_path: Pat
     (tmp_path / "real" / "pkg" / "alias.py").symlink_to(tmp_path / "real" / "target.py")
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "linked").symlink_to(tmp_path / "real" / "pkg", target_is_directory=True)
-    roots = [str(tmp_path / "missing"), str(tmp_path / "src"), str(tmp_path / "real")]
+    roots = (str(tmp_path / "missing"), str(tmp_path / "src"), str(tmp_path / "real"))
     forget_roots()
     try:
         for dotted, expected in [

@@ -135,27 +135,32 @@ def quick_roots(root: str, filename: str, configured: Sequence[str]) -> List[str
 _PATHS: Dict[Tuple[str, Tuple[str, ...]], Optional[str]] = {}
 
 
-def quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
+def quick_path(dotted: str, roots: Tuple[str, ...]) -> Optional[str]:
     """The real path of the module of that dotted name under the first of ``roots`` that
     holds one, or ``None``."""
-    key = (dotted, tuple(roots))
+    # (most names a module imports are the standard library's: known without a look-up)
+    if not dotted or dotted.partition(".")[0] in OUTSIDE:
+        return None
+    key = (dotted, roots)
     if key in _PATHS:
         return _PATHS[key]
     found = _PATHS[key] = _quick_path(dotted, roots)
     return found
 
 
-def _quick_path(dotted: str, roots: Sequence[str]) -> Optional[str]:
-    if not dotted or dotted.split(".", 1)[0] in OUTSIDE:
-        return None
+def _quick_path(dotted: str, roots: Tuple[str, ...]) -> Optional[str]:
     rel = os.path.join(*dotted.split("."))
     for root in roots:
         base = os.path.join(root, rel)
-        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-            # (no file is found in a folder that is not there: most candidates are asked of
-            # the file system once per folder rather than once each)
-            if _is_dir(os.path.dirname(candidate)) and _is_file(candidate):
-                return real_path(candidate)
+        # (no file is found in a folder that is not there: most candidates are asked of the
+        # file system once per folder rather than once each)
+        if not _is_dir(os.path.dirname(base)):
+            continue
+        if _is_file(base + ".py"):
+            return real_path(base + ".py")
+        package = os.path.join(base, "__init__.py")
+        if _is_dir(base) and _is_file(package):
+            return real_path(package)
     return None
 
 

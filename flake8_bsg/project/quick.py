@@ -178,14 +178,13 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
         return False
     from flake8_bsg.source import may_involve_bsg
 
-    roots = quick_roots(root, filename, config.source_roots)
-    key = tuple(roots)
+    key = tuple(quick_roots(root, filename, config.source_roots))
     real = real_path(filename)
     known = _QUICK.get((real, key))
     if known is not None and _READ.get(real) == hash(text):
         return known
     seen: Set[str] = set()
-    todo = quick_modules(text, real, root, roots)
+    todo = quick_modules(text, real, root, key)
     while todo:
         path = todo.pop()
         if path in seen:
@@ -203,13 +202,13 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
             _QUICK[path, key] = True
             return True
         if read is not None:
-            todo += quick_modules(read[1], path, root, roots)
+            todo += quick_modules(read[1], path, root, key)
     for path in seen:
         _QUICK[path, key] = False
     return False
 
 
-def quick_modules(text: str, path: str, root: str, roots: List[str]) -> List[str]:
+def quick_modules(text: str, path: str, root: str, roots: Tuple[str, ...]) -> List[str]:
     """The project files a module's imports name, found under ``roots``."""
     out: List[str] = []
     for name in sorted(imported_names(text, package_of(path, stop=root))):

@@ -393,6 +393,36 @@ def test_a_same_size_edit_of_a_young_file_with_its_old_mtime_is_seen(tmp_path: P
     assert flake8(root, "app").stdout == before.stdout
 
 
+def test_what_a_scan_found_is_kept_and_trusted_only_under_the_file_stamp(tmp_path: Path) -> None:
+    # Fails if what a scan found (whether a module passes the text check, what it imports) is
+    # not kept (a warm run would read every module again to know which take part), or if it is
+    # trusted for a file whose modification time moved (the forged record below would keep
+    # the wrapper out of the project).
+    root = make_project(tmp_path / "proj", {"app/jobs.py": JOBS})
+    first = warm_equals_cold(root, "app")
+    [path] = (root / CACHE).glob("v*/scanned")
+    document = json.loads(path.read_bytes())
+    records = document["value"]
+    assert sorted(records) == ["app/__init__.py", "app/jobs.py", "app/sms.py", "app/views.py"]
+    sms = root / "app/sms.py"
+    stat = sms.stat()
+    assert records["app/sms.py"] == [
+        [stat.st_size, stat.st_mtime_ns],
+        "app",
+        True,
+        ["bsg_restapi", "bsg_restapi.Recipient", "bsg_restapi.SMSAPI", "bsg_restapi.SMSMessage"],
+    ]
+    # a record under the file's own stamp is trusted: the wrapper, said to have no BSG text
+    # and to import nothing, takes no part, and nothing escapes into the views any more
+    records["app/sms.py"][2:] = [False, []]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert flake8(root, "app").stdout != first.stdout
+    # once the file's modification time moves (the file still old), the record is not
+    os.utime(sms, ns=(stat.st_atime_ns, stat.st_mtime_ns - SECOND))
+    assert warm_equals_cold(root, "app").stdout == first.stdout
+    assert json.loads(path.read_bytes())["value"]["app/sms.py"][2] is True
+
+
 # ---- 4. flake8 -j2 ----------------------------------------------------------------------------
 
 

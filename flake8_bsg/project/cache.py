@@ -208,6 +208,31 @@ class FactsCache:
             return payload
         return payload if _sha256(_read(path)) == entry["sha256"] else None
 
+    def get_document(self, name: str) -> Optional[object]:
+        """The JSON value stored under ``name`` (a file of this key's folder beside the
+        entries, see :meth:`put_document`), or ``None``."""
+        if self._folder is None:
+            return None
+        try:
+            document = json.loads(_read(os.path.join(self._folder, name)))
+        except Exception:  # a cache never changes the outcome: anything unexpected is a miss
+            return None
+        if isinstance(document, dict) and document.get("key") == self.key:
+            return document.get("value")
+        return None
+
+    def put_document(self, name: str, value: object) -> None:
+        """Store a JSON value under ``name`` for this key (replacing the last one, atomically);
+        does nothing on any error."""
+        if self._folder is None:
+            return
+        try:
+            data = json.dumps({"key": self.key, "value": value}, separators=(",", ":"))
+            self._prepare(self._folder)
+            _write_atomically(self._folder, name, data.encode("utf-8", "surrogatepass"))
+        except Exception:  # a cache never changes the outcome: anything unexpected is a no-op
+            self._prepared = False
+
     def put(self, relpath: str, path: str, content: bytes, payload: object) -> None:
         """Store ``payload`` (JSON-serialisable) for the module ``relpath`` whose file ``path``
         holds ``content``, the exact bytes analysed. Nothing is stored when the file's bytes are

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
@@ -18,6 +19,7 @@ from flake8_bsg.project.quick import _NAMES, _QUICK, _READ, imported_names, read
 from flake8_bsg.project.shape import SCHEMA, Json, shared
 
 if TYPE_CHECKING:
+    from flake8_bsg.project.cache import FactsCache
     from flake8_bsg.project.link import Linked
 
 
@@ -73,19 +75,47 @@ class ProjectIndex:
         self._facts: Optional[Dict[str, Dict[str, Json]]] = None
         self._digests: Dict[str, str] = {}  # of the text each module's facts come from
         self._linked: Optional[Linked] = None
+        self._cache: Optional[FactsCache] = None
+        #: What the last runs' scans found, by module (see :meth:`_scan`), and this run's new
+        #: findings, kept in the cache beside the facts.
+        self._scanned: Optional[Dict[str, Json]] = None
+        self._scanned_now: Dict[str, Json] = {}
 
     # ---- which modules take part --------------------------------------------------------
     def _scan(self, module: Module) -> None:
         """Read a module once for what deciding its part needs (whether it passes the text
-        check, what it imports); its text is not kept (a project's texts are many megabytes)."""
+        check, what it imports); its text is not kept (a project's texts are many megabytes).
+        What a scan finds is kept in the cache under the file's size and modification time,
+        when they can stand in for its content (the facts' rule): a warm run reads no module
+        to know which take part."""
         from flake8_bsg.source import may_involve_bsg
 
-        read = read_text(module.path)
-        text = "" if read is None else read[1]
-        self._passes[module.path] = read is not None and may_involve_bsg(text, self.config)
-        self._imports[module.path] = (
-            [] if read is None else self.imported_modules(text, module.package)
-        )
+        if self._scanned is None:
+            found = self.cache.get_document(_SCANNED)
+            self._scanned = found if isinstance(found, dict) else {}
+        try:
+            before: Optional[os.stat_result] = os.stat(module.path)
+        except OSError:
+            before = None
+        stamp: Json = None if before is None else [before.st_size, before.st_mtime_ns]
+        known = self._scanned.get(module.rel)
+        if (
+            stamp is not None
+            and isinstance(known, list)
+            and len(known) == 4
+            and known[:2] == [stamp, module.package]
+            and isinstance(known[3], list)
+        ):
+            passes, names = known[2] is True, [str(n) for n in known[3]]
+        else:
+            read = read_text(module.path)
+            text = "" if read is None else read[1]
+            passes = read is not None and may_involve_bsg(text, self.config)
+            names = [] if read is None else sorted(imported_names(text, module.package))
+            if read is not None and before is not None and _settled(module.path, before):
+                self._scanned_now[module.rel] = [stamp, module.package, passes, list(names)]
+        self._passes[module.path] = passes
+        self._imports[module.path] = self._resolved(names)
 
     def imports(self, module: Module) -> List[Module]:
         if module.path not in self._imports:
@@ -93,8 +123,11 @@ class ProjectIndex:
         return self._imports[module.path]
 
     def imported_modules(self, text: str, package: str) -> List[Module]:
+        return self._resolved(sorted(imported_names(text, package)))
+
+    def _resolved(self, names: List[str]) -> List[Module]:
         out: List[Module] = []
-        for name in sorted(imported_names(text, package)):
+        for name in names:
             found = self.layout.resolve(name)
             if found is not None and found not in out:
                 out.append(found)
@@ -132,14 +165,21 @@ class ProjectIndex:
             self._facts = self._build()
         return self._facts
 
-    def _build(self) -> Dict[str, Dict[str, Json]]:
-        from flake8_bsg.project.cache import FactsCache, cache_key
+    @property
+    def cache(self) -> FactsCache:
+        """The cache of this project's facts (made at first use)."""
+        if self._cache is None:
+            from flake8_bsg.project.cache import FactsCache, cache_key
 
-        if self.config.no_cache:
-            cache = FactsCache.disabled()
-        else:
-            folder = self.config.cache_dir or os.path.join(self.layout.root, CACHE_FOLDER)
-            cache = FactsCache(folder, cache_key(SCHEMA, self.config.fact_options()))
+            if self.config.no_cache:
+                self._cache = FactsCache.disabled()
+            else:
+                folder = self.config.cache_dir or os.path.join(self.layout.root, CACHE_FOLDER)
+                self._cache = FactsCache(folder, cache_key(SCHEMA, self.config.fact_options()))
+        return self._cache
+
+    def _build(self) -> Dict[str, Dict[str, Json]]:
+        cache = self.cache
         out: Dict[str, Dict[str, Json]] = {}
         seen: Dict[object, Json] = {}
         for module in self.layout.modules.values():
@@ -171,6 +211,13 @@ class ProjectIndex:
             # decided on every run, never taken from the cache
             facts["test"] = self.config.is_test_file(module.path)
             out[ident] = facts
+        if self._scanned_now:
+            # the project's modules as found now (a module gone or moved is dropped)
+            before = self._scanned or {}
+            kept = {m.rel: before.get(m.rel) for m in self.layout.modules.values()}
+            kept.update(self._scanned_now)
+            cache.put_document(_SCANNED, {rel: v for rel, v in kept.items() if v is not None})
+            self._scanned_now = {}
         return out
 
     def facts_of_text(self, ident: str, text: str) -> Optional[Dict[str, Json]]:
@@ -208,6 +255,24 @@ def _digest(text: str) -> str:
 
 #: The cache's folder under the project root (``--bsg-cache-dir`` moves it).
 CACHE_FOLDER = ".flake8-bsg-cache"
+#: The cache's document of what scans found: ``{rel: [[size, mtime_ns], package, passes,
+#: imported names]}``.
+_SCANNED = "scanned"
+
+
+def _settled(path: str, before: os.stat_result) -> bool:
+    """Whether a file read after ``before`` was unchanged while it was read and old enough for
+    its size and modification time to stand in for its content later (the cache's rule)."""
+    from flake8_bsg.project.cache import STAT_MIN_AGE_NS
+
+    try:
+        after = os.stat(path)
+    except OSError:
+        return False
+    return (after.st_size, after.st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    ) and time.time_ns() - after.st_mtime_ns >= STAT_MIN_AGE_NS
 
 
 def summarise(text: str, module: Module, config: Config) -> Optional[Dict[str, Json]]:

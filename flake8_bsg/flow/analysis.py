@@ -7,6 +7,7 @@ questions is part of the answer for self-referential code), before any rule runs
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import (
     TYPE_CHECKING,
     Callable,
@@ -767,12 +768,23 @@ def _families_and_codes(kind: str, items: Set[Item]) -> Tuple[Tuple[str, ...], T
     their ranges plus the codes of a family produced only in part (``Recipient()``'s 41)."""
     if kind == clients.API2_ERROR:
         names = {i for i in items if isinstance(i, str)}
-        groups = tuple(g for g in GROUPS if names & {m.name for m in messages_of_group(g)})
+        groups = tuple(g for g in GROUPS if not names.isdisjoint(_group_names(g)))
         return groups, ()
     codes = {i for i in items if isinstance(i, int) and i}
-    families = tuple(f for f in FAMILIES if {int(c) for c in codes_of_family(f)} - {0} <= codes)
+    families = tuple(f for f in FAMILIES if _family_codes(f) <= codes)
     covered = {int(c) for f in families for c in codes_of_family(f)}
     return families, tuple(sorted(codes - covered))
+
+
+@lru_cache(maxsize=None)
+def _group_names(group: str) -> FrozenSet[str]:
+    return frozenset(m.name for m in messages_of_group(group))
+
+
+@lru_cache(maxsize=None)
+def _family_codes(family: str) -> FrozenSet[int]:
+    """A family's codes, ``NO_ERROR`` left out."""
+    return frozenset(int(c) for c in codes_of_family(family)) - {0}
 
 
 def _display(key: str) -> str:

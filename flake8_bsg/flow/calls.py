@@ -80,6 +80,9 @@ class CallFinder:
         #: Calls of functions of this file (which may let BSG errors escape).
         self.local_calls: List[Tuple[CallRec, FuncInfo]] = []
         self._lambdas: Optional[Dict[int, FuncInfo]] = None
+        #: What each call's callee resolves to, by ``id`` of its record (asked by more than
+        #: one question of the same call).
+        self._callees: Dict[int, Value] = {}
         #: Calls whose errors come back as results (``gather(..., return_exceptions=True)``).
         self.returned: Set[int] = set()
         #: Executor calls that run a function of this file (``to_thread(_send, ...)``).
@@ -98,7 +101,7 @@ class CallFinder:
         if self.r.project:
             self.scheduled = referenced = self.referenced_coroutines()
         for rec in self.facts.calls:
-            func = self.r.resolve(rec.node.func, rec.scope, rec.order)
+            func = self.callee(rec)
             call = self.bsg_call(rec, func)
             if call is not None:
                 # a direct client call in gather's arguments raises before gather runs
@@ -130,6 +133,13 @@ class CallFinder:
                 for handler in guard.handlers:
                     self.r.guarded_by_handler.setdefault(id(handler), set()).add(call.kind)
 
+    def callee(self, rec: CallRec) -> Value:
+        """What the called expression of a call resolves to."""
+        key = id(rec)
+        if key not in self._callees:
+            self._callees[key] = self.r.resolve(rec.node.func, rec.scope, rec.order)
+        return self._callees[key]
+
     def returned_calls(self) -> Set[int]:
         """The calls inside the arguments of ``asyncio.gather(..., return_exceptions=True)``:
         the coroutines and hand-offs there return their errors as results."""
@@ -144,7 +154,7 @@ class CallFinder:
                 for arg in node.args
             ):
                 continue
-            func = self.r.resolve(node.func, rec.scope, rec.order)
+            func = self.callee(rec)
             if isinstance(func, Sym) and func.qualname == "asyncio.gather":
                 out |= _calls_within([arg.value for arg in node.args if arg.keyword is None])
         return out
@@ -159,7 +169,7 @@ class CallFinder:
             func = node.func
             if isinstance(func, cst.Attribute) and func.attr.value not in _SCHEDULING_ATTRS:
                 continue  # (a scheduler reached through an attribute ends in its name)
-            resolved = self.r.resolve(func, rec.scope, rec.order)
+            resolved = self.callee(rec)
             if isinstance(resolved, Sym) and resolved.qualname in clients.SCHEDULERS:
                 scheduler = True
             elif isinstance(func, cst.Attribute) and func.attr.value in clients.TASK_QUEUES:

@@ -192,3 +192,37 @@ def test_remembered_real_paths_are_realpath_through_links_loops_and_dot_dot(
             assert real_path(path) == os.path.realpath(os.path.join(root, "x", path)), path
     finally:
         forget_roots()
+
+
+def test_the_look_takes_a_module_s_imports_from_the_index_s_scan(tmp_path: Path) -> None:
+    """A module the project index has scanned (from the cache, without its text) is not
+    scanned again by the look: the names its scan found are the ones followed; for another
+    package or other options the look reads them from the text."""
+    from flake8_bsg.options import build_config
+    from flake8_bsg.project.index import forget
+    from flake8_bsg.project.quick import remember_scan, takes_part
+
+    for name, text in {
+        "pyproject.toml": "",
+        "app/__init__.py": "",
+        "app/wrapper.py": "import bsg_restapi\n",
+        "app/plain.py": "import os\n",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    config = build_config(no_cache=True)
+    top = str(tmp_path / "app" / "top.py")
+    plain = os.path.realpath(tmp_path / "app" / "plain.py")
+    forget()
+    try:
+        assert not takes_part("from app import plain\n", top, config)
+        forget()
+        # a record that says it imports the wrapper: the record's names are what is followed
+        remember_scan(plain, "app", config, False, ["app.wrapper"])
+        assert takes_part("from app import plain\n", top, config)
+        forget()
+        remember_scan(plain, "other", config, False, ["app.wrapper"])
+        remember_scan(plain, "app", build_config(clients="x.y=sms"), False, ["app.wrapper"])
+        assert not takes_part("from app import plain\n", top, config)
+    finally:
+        forget()

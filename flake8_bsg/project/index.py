@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 from flake8_bsg.options import Config
 from flake8_bsg.project.layout import Layout, Module
 from flake8_bsg.project.paths import find_root, real_path
-from flake8_bsg.project.quick import _NAMES, _QUICK, _READ, imported_names, read_text
+from flake8_bsg.project.quick import (
+    _NAMES,
+    _QUICK,
+    _READ,
+    _SCANS,
+    imported_names,
+    read_text,
+    remember_scan,
+)
 from flake8_bsg.project.shape import SCHEMA, Json, shared
 
 if TYPE_CHECKING:
@@ -116,6 +124,7 @@ class ProjectIndex:
                 self._scanned_now[module.rel] = [stamp, module.package, passes, list(names)]
         self._passes[module.path] = passes
         self._imports[module.path] = self._resolved(names)
+        remember_scan(module.path, module.package, self.config, passes, names)
 
     def imports(self, module: Module) -> List[Module]:
         if module.path not in self._imports:
@@ -391,6 +400,7 @@ def forget() -> None:
     _QUICK.clear()
     _READ.clear()
     _NAMES.clear()
+    _SCANS.clear()
     forget_roots()
 
 

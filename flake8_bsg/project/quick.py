@@ -166,6 +166,22 @@ _QUICK: Dict[Tuple[str, Tuple[str, ...]], bool] = {}
 _READ: Dict[str, int] = {}
 
 
+#: What the project index's scan found of a module, by its real path, its package and the
+#: options the text check reads: whether it passes the text check, and the names it imports.
+#: The look takes the names from it rather than from the module's text (a warm index scans
+#: from the cache, without the text).
+_SCANS: Dict[Tuple[str, str, Tuple[object, ...]], Tuple[bool, List[str]]] = {}
+
+
+def _scan_token(config: Config) -> Tuple[object, ...]:
+    return (config.client_names, config.error_classes)
+
+
+def remember_scan(path: str, package: str, config: Config, passes: bool, names: List[str]) -> None:
+    """Record what a scan of the module at ``path`` (with this package) found."""
+    _SCANS[path, package, _scan_token(config)] = (passes, names)
+
+
 def quick_takes_part(text: str, filename: str, config: Config) -> bool:
     """Whether a file that fails the text check imports, directly or through other project
     modules, one that passes it: found without walking the project, by resolving imports
@@ -185,6 +201,7 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
         return known
     seen: Set[str] = set()
     todo = quick_modules(text, real, root, key)
+    token = _scan_token(config)
     while todo:
         path = todo.pop()
         if path in seen:
@@ -196,12 +213,16 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
                 return True
             continue
         read = read_text(path)
-        if read is not None:
-            _READ[path] = hash(read[1])
-        if read is not None and may_involve_bsg(read[1], config):
+        if read is None:
+            continue
+        _READ[path] = hash(read[1])
+        if may_involve_bsg(read[1], config):
             _QUICK[path, key] = True
             return True
-        if read is not None:
+        scanned = _SCANS.get((path, package_of(path, stop=root), token))
+        if scanned is not None and not scanned[0]:
+            todo += module_paths(scanned[1], key)
+        else:
             todo += quick_modules(read[1], path, root, key)
     for path in seen:
         _QUICK[path, key] = False
@@ -210,8 +231,13 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
 
 def quick_modules(text: str, path: str, root: str, roots: Tuple[str, ...]) -> List[str]:
     """The project files a module's imports name, found under ``roots``."""
+    return module_paths(sorted(imported_names(text, package_of(path, stop=root))), roots)
+
+
+def module_paths(names: List[str], roots: Tuple[str, ...]) -> List[str]:
+    """The project files of these dotted names, found under ``roots``."""
     out: List[str] = []
-    for name in sorted(imported_names(text, package_of(path, stop=root))):
+    for name in names:
         found = quick_path(name, roots)
         if found is not None and found not in out:
             out.append(found)

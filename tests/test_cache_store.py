@@ -504,3 +504,25 @@ def test_importing_the_store_and_making_a_key_do_not_import_libcst() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_digests_are_sha256_without_loading_openssl() -> None:
+    """The cache's digests are SHA-256 (as ``hashlib`` gives them), computed without importing
+    ``hashlib`` where CPython has its own module (OpenSSL costs a run 2.4 ms to load)."""
+    import hashlib
+    import subprocess
+    import sys
+
+    from flake8_bsg.project import cache
+
+    for data in (b"", b"abc", bytes(range(256)) * 400):
+        assert cache._sha256(data) == hashlib.sha256(data).hexdigest()
+    code = (
+        "import sys\n"
+        "from flake8_bsg.project import cache\n"
+        "cache.tree_hash(sys.argv[1])\n"
+        "print('hashlib' in sys.modules)"
+    )
+    folder = str(Path(cache.__file__).parent)
+    out = subprocess.run([sys.executable, "-c", code, folder], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr

@@ -257,9 +257,10 @@ class ProjectIndex:
 
 
 def _digest(text: str) -> str:
-    import hashlib
+    from flake8_bsg.project.cache import sha256
 
-    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8", "surrogatepass")).hexdigest()
+    digest: str = sha256(text.replace("\r\n", "\n").encode("utf-8", "surrogatepass")).hexdigest()
+    return digest
 
 
 #: The cache's folder under the project root (``--bsg-cache-dir`` moves it).

@@ -218,11 +218,13 @@ def test_the_look_takes_a_module_s_imports_from_the_index_s_scan(tmp_path: Path)
         assert not takes_part("from app import plain\n", top, config)
         forget()
         # a record that says it imports the wrapper: the record's names are what is followed
-        remember_scan(plain, "app", config, False, ["app.wrapper"])
+        remember_scan(plain, "app", config, False, frozenset({"app.wrapper"}))
         assert takes_part("from app import plain\n", top, config)
         forget()
-        remember_scan(plain, "other", config, False, ["app.wrapper"])
-        remember_scan(plain, "app", build_config(clients="x.y=sms"), False, ["app.wrapper"])
+        remember_scan(plain, "other", config, False, frozenset({"app.wrapper"}))
+        remember_scan(
+            plain, "app", build_config(clients="x.y=sms"), False, frozenset({"app.wrapper"})
+        )
         assert not takes_part("from app import plain\n", top, config)
     finally:
         forget()

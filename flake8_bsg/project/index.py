@@ -98,13 +98,16 @@ class ProjectIndex:
         to know which take part."""
         from flake8_bsg.source import may_involve_bsg
 
+        recording = self.cache.enabled
         if self._scanned is None:
-            found = self.cache.get_document(_SCANNED)
+            found = self.cache.get_document(_SCANNED) if recording else None
             self._scanned = found if isinstance(found, dict) else {}
-        try:
-            before: Optional[os.stat_result] = os.stat(module.path)
-        except OSError:
-            before = None
+        before: Optional[os.stat_result] = None
+        if recording:
+            try:
+                before = os.stat(module.path)
+            except OSError:
+                pass
         stamp: Json = None if before is None else [before.st_size, before.st_mtime_ns]
         known = self._scanned.get(module.rel)
         if (
@@ -114,16 +117,17 @@ class ProjectIndex:
             and known[:2] == [stamp, module.package]
             and isinstance(known[3], list)
         ):
-            passes, names = known[2] is True, [str(n) for n in known[3]]
+            passes, names = known[2] is True, frozenset(str(n) for n in known[3])
         else:
             read = read_text(module.path)
             text = "" if read is None else read[1]
             passes = read is not None and may_involve_bsg(text, self.config)
-            names = [] if read is None else sorted(imported_names(text, module.package))
+            names = frozenset() if read is None else imported_names(text, module.package)
             if read is not None and before is not None and _settled(module.path, before):
-                self._scanned_now[module.rel] = [stamp, module.package, passes, list(names)]
+                listed: List[Json] = list(sorted(names))
+                self._scanned_now[module.rel] = [stamp, module.package, passes, listed]
         self._passes[module.path] = passes
-        self._imports[module.path] = self._resolved(names)
+        self._imports[module.path] = self._resolved(sorted(names))
         remember_scan(module.path, module.package, self.config, passes, names)
 
     def imports(self, module: Module) -> List[Module]:
@@ -227,6 +231,7 @@ class ProjectIndex:
             kept.update(self._scanned_now)
             cache.put_document(_SCANNED, {rel: v for rel, v in kept.items() if v is not None})
             self._scanned_now = {}
+        self._scanned = {}  # every module is scanned by now
         return out
 
     def facts_of_text(self, ident: str, text: str) -> Optional[Dict[str, Json]]:

@@ -170,14 +170,16 @@ _READ: Dict[str, int] = {}
 #: options the text check reads: whether it passes the text check, and the names it imports.
 #: The look takes the names from it rather than from the module's text (a warm index scans
 #: from the cache, without the text).
-_SCANS: Dict[Tuple[str, str, Tuple[object, ...]], Tuple[bool, List[str]]] = {}
+_SCANS: Dict[Tuple[str, str, Tuple[object, ...]], Tuple[bool, FrozenSet[str]]] = {}
 
 
 def _scan_token(config: Config) -> Tuple[object, ...]:
     return (config.client_names, config.error_classes)
 
 
-def remember_scan(path: str, package: str, config: Config, passes: bool, names: List[str]) -> None:
+def remember_scan(
+    path: str, package: str, config: Config, passes: bool, names: FrozenSet[str]
+) -> None:
     """Record what a scan of the module at ``path`` (with this package) found."""
     _SCANS[path, package, _scan_token(config)] = (passes, names)
 
@@ -221,7 +223,7 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
             return True
         scanned = _SCANS.get((path, package_of(path, stop=root), token))
         if scanned is not None and not scanned[0]:
-            todo += module_paths(scanned[1], key)
+            todo += module_paths(sorted(scanned[1]), key)
         else:
             todo += quick_modules(read[1], path, root, key)
     for path in seen:

@@ -11,6 +11,9 @@ the project root, holding::
     {"key": ..., "path": relpath, "sha256": ..., "size": ..., "mtime_ns": ...,
      "stat_ok": ..., "payload": ...}
 
+Beside the entries, a named document (``{"key": ..., "value": ...}``, without a ``.json``
+suffix) holds what applies to the whole project (:meth:`FactsCache.put_document`).
+
 An entry matches a module when the SHA-256 of the bytes to analyse equals the recorded one. The
 file's size and modification time stand in for the hash only when the entry says ``stat_ok``:
 the file was at least :data:`STAT_MIN_AGE_NS` old when the entry was written, so a later edit
@@ -140,6 +143,17 @@ def _write_atomically(folder: str, name: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def stat_stands_in(before: os.stat_result, after: os.stat_result) -> bool:
+    """Whether a file read between these two stats was unchanged while it was read and is old
+    enough (:data:`STAT_MIN_AGE_NS`) for its size and modification time to stand in for its
+    content later."""
+    return (
+        after.st_size == before.st_size
+        and after.st_mtime_ns == before.st_mtime_ns
+        and time.time_ns() - after.st_mtime_ns >= STAT_MIN_AGE_NS
+    )
 
 
 def _read(path: str) -> bytes:
@@ -276,11 +290,7 @@ class FactsCache:
         if _read(path) != content:
             return
         after = os.stat(path)
-        stat_ok = (
-            after.st_size == before.st_size == len(content)
-            and after.st_mtime_ns == before.st_mtime_ns
-            and time.time_ns() - after.st_mtime_ns >= STAT_MIN_AGE_NS
-        )
+        stat_ok = after.st_size == len(content) and stat_stands_in(before, after)
         entry: Dict[str, object] = {
             "key": self.key,
             "path": relpath,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import os
-import time
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_bsg.options import Config
@@ -276,18 +275,13 @@ _SCANNED = "scanned"
 
 
 def _settled(path: str, before: os.stat_result) -> bool:
-    """Whether a file read after ``before`` was unchanged while it was read and old enough for
-    its size and modification time to stand in for its content later (the cache's rule)."""
-    from flake8_bsg.project.cache import STAT_MIN_AGE_NS
+    """Whether a file read after ``before`` may be recorded under its stat (the cache's rule)."""
+    from flake8_bsg.project.cache import stat_stands_in
 
     try:
-        after = os.stat(path)
+        return stat_stands_in(before, os.stat(path))
     except OSError:
         return False
-    return (after.st_size, after.st_mtime_ns) == (
-        before.st_size,
-        before.st_mtime_ns,
-    ) and time.time_ns() - after.st_mtime_ns >= STAT_MIN_AGE_NS
 
 
 def summarise(text: str, module: Module, config: Config) -> Optional[Dict[str, Json]]:

@@ -13,16 +13,21 @@ from flake8_bsg.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: The package's description on PyPI (pyproject.toml's ``readme``).
+PYPI = (ROOT / "PYPI.md").read_text(encoding="utf-8")
 
 
-def test_readme_rule_table_matches_the_rules() -> None:
-    for rule in RULES.values():
-        row = (
-            f"| {rule.code} | {rule.name} | {rule.summary}"
-            + (" (off by default)" if rule.default_off else "")
-            + " |"
-        )
-        assert row in README, row
+def test_rule_tables_match_the_rules() -> None:
+    """The README's rule table, and the PyPI page's, row for row."""
+    rows = [
+        f"| {rule.code} | {rule.name} | {rule.summary}"
+        + (" (off by default)" if rule.default_off else "")
+        + " |"
+        for rule in RULES.values()
+    ]
+    for document in (README, PYPI):
+        table = [line for line in document.splitlines() if line.startswith("| BSG")]
+        assert table == rows
 
 
 def test_readme_catalogue_is_the_generated_one() -> None:

@@ -104,9 +104,7 @@ def _statement_at(
     gap_end = _blanks(text, at + 4)
     if gap_end == at + 4:
         return None
-    base_end = gap_end
-    while base_end < len(text) and (text[base_end] in "._" or text[base_end].isalnum()):
-        base_end += 1
+    base_end = _name_end(text, gap_end)
     names = _names_after_import(text, base_end) if base_end > gap_end else None
     if names is not None:
         return names[0], (text[gap_end:base_end], names[1], None)
@@ -116,6 +114,22 @@ def _statement_at(
         if names is not None:
             return names[0], ("", names[1], None)
     return None
+
+
+def _name_end(text: str, at: int) -> int:
+    """The end of the run of dots, underscores and letters or digits starting at ``at``."""
+    # (usually it ends at a blank: the run is checked at once rather than a step per character)
+    stop = len(text)
+    for end in " \t\n":
+        found = text.find(end, at, stop)
+        if found >= 0:
+            stop = found
+    run = text[at:stop].replace(".", "").replace("_", "")
+    if not run or run.isalnum():
+        return stop
+    while at < stop and (text[at] in "._" or text[at].isalnum()):
+        at += 1
+    return at
 
 
 def _names_after_import(text: str, at: int) -> Optional[Tuple[int, str]]:
@@ -137,8 +151,10 @@ def _names_after_import(text: str, at: int) -> Optional[Tuple[int, str]]:
 
 def _rest_of_line(text: str, at: int) -> int:
     """Where the text from ``at`` meets a newline, ``#`` or ``;`` (or ends)."""
-    end = len(text)
-    for stop in "\n#;":
+    end = text.find("\n", at)
+    if end < 0:
+        end = len(text)
+    for stop in "#;":  # (within the line: a text may hold neither after it)
         found = text.find(stop, at, end)
         if found >= 0:
             end = found

@@ -83,7 +83,14 @@ def test_the_sdist_holds_what_the_tests_need(dist: dict[str, Path], metadata: Me
     top = f"flake8_bsg-{metadata['Version']}/"
     with tarfile.open(dist["sdist"]) as sdist:
         names = {m.name[len(top) :] for m in sdist.getmembers() if m.isfile()}
-    needed = {"README.md", "PYPI.md", "CHANGELOG.md", "pyproject.toml", ".flake8", ".pre-commit-hooks.yaml"}
+    needed = {
+        "README.md",
+        "PYPI.md",
+        "CHANGELOG.md",
+        "pyproject.toml",
+        ".flake8",
+        ".pre-commit-hooks.yaml",
+    }
     needed |= {".ci/run", ".ci/matrix"}
     needed |= {path.name for path in ROOT.glob("LICEN[CS]E*")}
     for folder in ("flake8_bsg", "tests", "fixtures", "benchmarks"):

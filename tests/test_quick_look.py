@@ -228,3 +228,42 @@ def test_the_look_takes_a_module_s_imports_from_the_index_s_scan(tmp_path: Path)
         assert not takes_part("from app import plain\n", top, config)
     finally:
         forget()
+
+
+def test_a_scan_with_its_text_s_digest_stands_for_reading_the_module(tmp_path: Path) -> None:
+    """A scan that records the digest of the text it read is what the look follows without
+    reading the module (whether it passes the text check, what it imports), and a linted file
+    whose text has that digest takes the verdict found for it; another text is looked at."""
+    from flake8_bsg.options import build_config
+    from flake8_bsg.project.index import forget, text_digest
+    from flake8_bsg.project.quick import remember_scan, takes_part
+
+    plain_text = "from app import wrapper\n"
+    for name, text in {
+        "pyproject.toml": "",
+        "app/__init__.py": "",
+        "app/wrapper.py": "import bsg_restapi\n",
+        "app/plain.py": plain_text,
+        "app/other.py": "import os\n",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    config = build_config(no_cache=True)
+    top = str(tmp_path / "app" / "top.py")
+    plain = os.path.realpath(tmp_path / "app" / "plain.py")
+    other = os.path.realpath(tmp_path / "app" / "other.py")
+    forget()
+    try:
+        assert takes_part("from app import plain\n", top, config)
+        forget()
+        # records that differ from the files: they are followed, the files are not read
+        remember_scan(plain, "app", config, False, frozenset(), text_digest(plain_text))
+        remember_scan(other, "app", config, True, frozenset(), text_digest("import os\n"))
+        assert not takes_part("from app import plain\n", top, config)
+        assert takes_part("from app import other\n", top, config)
+        # the linted module itself: its text is the one scanned, so the verdict stands ...
+        assert not takes_part(plain_text, plain, config)
+        # ... and another text (an editor's buffer) is looked at
+        assert takes_part(plain_text + "# edited\n", plain, config)
+    finally:
+        forget()

@@ -109,25 +109,29 @@ class ProjectIndex:
                 pass
         stamp: Json = None if before is None else [before.st_size, before.st_mtime_ns]
         known = self._scanned.get(module.rel)
+        digest: Optional[str]
         if (
             stamp is not None
             and isinstance(known, list)
-            and len(known) == 4
+            and len(known) == 5
             and known[:2] == [stamp, module.package]
             and isinstance(known[3], list)
+            and isinstance(known[4], str)
         ):
             passes, names = known[2] is True, frozenset(str(n) for n in known[3])
+            digest = known[4]
         else:
             read = read_text(module.path)
             text = "" if read is None else read[1]
             passes = read is not None and may_involve_bsg(text, self.config)
             names = frozenset() if read is None else imported_names(text, module.package)
+            digest = None if read is None else text_digest(text)
             if read is not None and before is not None and _settled(module.path, before):
                 listed: List[Json] = list(sorted(names))
-                self._scanned_now[module.rel] = [stamp, module.package, passes, listed]
+                self._scanned_now[module.rel] = [stamp, module.package, passes, listed, digest]
         self._passes[module.path] = passes
         self._imports[module.path] = self._resolved(sorted(names))
-        remember_scan(module.path, module.package, self.config, passes, names)
+        remember_scan(module.path, module.package, self.config, passes, names, digest)
 
     def imports(self, module: Module) -> List[Module]:
         if module.path not in self._imports:
@@ -211,7 +215,7 @@ class ProjectIndex:
                 if read is None:
                     continue
                 data, text = read
-                digest = _digest(text)
+                digest = text_digest(text)
                 facts = summarise(text, module, self.config)
                 if facts is None:
                     continue  # a module LibCST cannot parse contributes no facts
@@ -235,7 +239,7 @@ class ProjectIndex:
 
     def facts_of_text(self, ident: str, text: str) -> Optional[Dict[str, Json]]:
         facts = self.facts.get(ident)
-        if facts is None or self._digests.get(ident) != _digest(text):
+        if facts is None or self._digests.get(ident) != text_digest(text):
             return None
         return facts
 
@@ -260,7 +264,9 @@ class ProjectIndex:
         return self._linked
 
 
-def _digest(text: str) -> str:
+def text_digest(text: str) -> str:
+    """The SHA-256 of a module's text, its line ends made ``\\n`` (what the cache and the
+    scans record)."""
     from flake8_bsg.project.cache import sha256
 
     digest: str = sha256(text.replace("\r\n", "\n").encode("utf-8", "surrogatepass")).hexdigest()
@@ -270,7 +276,7 @@ def _digest(text: str) -> str:
 #: The cache's folder under the project root (``--bsg-cache-dir`` moves it).
 CACHE_FOLDER = ".flake8-bsg-cache"
 #: The cache's document of what scans found: ``{rel: [[size, mtime_ns], package, passes,
-#: imported names]}``.
+#: imported names, text digest]}``.
 _SCANNED = "scanned"
 
 

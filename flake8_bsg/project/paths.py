@@ -24,9 +24,21 @@ OUTSIDE: frozenset[str] = frozenset(
 ) | frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
+#: Packages by path and the folder the walk stops at: the quick look asks them of every module
+#: it reaches and every file it looks at.
+_PACKAGES: Dict[Tuple[str, Optional[str]], str] = {}
+
+
 def package_of(path: str, stop: Optional[str] = None) -> str:
     """The dotted package of a file, found by walking up folders that hold ``__init__.py``
-    (not above ``stop``)."""
+    (not above ``stop``); remembered until :func:`forget_roots`."""
+    found = _PACKAGES.get((path, stop))
+    if found is None:
+        found = _PACKAGES[path, stop] = _package_of(path, stop)
+    return found
+
+
+def _package_of(path: str, stop: Optional[str]) -> str:
     folder = os.path.dirname(path)
     parts: List[str] = []
     while folder != stop and _is_file(os.path.join(folder, "__init__.py")):
@@ -71,6 +83,8 @@ def forget_roots() -> None:
     _DIRS.clear()
     _PATHS.clear()
     _REAL.clear()
+    _PACKAGES.clear()
+    _QUICK_ROOTS.clear()
 
 
 #: Real paths by the path as given (made absolute without resolving ``..``, which must follow
@@ -117,17 +131,28 @@ def _is_file(path: str) -> bool:
     return found
 
 
-def quick_roots(root: str, filename: str, configured: Sequence[str]) -> List[str]:
+#: The quick look's source roots by project root, folder and configured roots (the files of a
+#: folder share them).
+_QUICK_ROOTS: Dict[Tuple[str, str, Tuple[str, ...]], Tuple[str, ...]] = {}
+
+
+def quick_roots(root: str, filename: str, configured: Sequence[str]) -> Tuple[str, ...]:
     """Source roots found without walking the tree: the configured ones, ``src/``, the root,
     and the linted file's folders up to the root (where a ``manage.py`` or the parent of its
-    top-level package puts them)."""
+    top-level package puts them); remembered until :func:`forget_roots`."""
+    start = os.path.dirname(real_path(filename))
+    key = (root, start, tuple(configured))
+    found = _QUICK_ROOTS.get(key)
+    if found is not None:
+        return found
     roots = [os.path.join(root, s) for s in configured] + [os.path.join(root, "src")]
-    folder = os.path.dirname(real_path(filename))
+    folder = start
     while folder.startswith(root + os.sep):
         roots.append(folder)
         folder = os.path.dirname(folder)
     roots.append(root)
-    return roots
+    found = _QUICK_ROOTS[key] = tuple(roots)
+    return found
 
 
 #: The quick look's answers by dotted name and source roots (the files of a folder share their

@@ -183,10 +183,11 @@ _READ: Dict[str, int] = {}
 
 
 #: What the project index's scan found of a module, by its real path, its package and the
-#: options the text check reads: whether it passes the text check, and the names it imports.
-#: The look takes the names from it rather than from the module's text (a warm index scans
-#: from the cache, without the text).
-_SCANS: Dict[Tuple[str, str, Tuple[object, ...]], Tuple[bool, FrozenSet[str]]] = {}
+#: options the text check reads: whether it passes the text check, the names it imports, and
+#: the digest of the text scanned (``None`` when unknown). The look takes them from it rather
+#: than reading the module (a warm index scans from the cache, without the texts), and a
+#: linted file whose text has that digest is known as its scan is.
+_SCANS: Dict[Tuple[str, str, Tuple[object, ...]], Tuple[bool, FrozenSet[str], Optional[str]]] = {}
 
 
 def _scan_token(config: Config) -> Tuple[object, ...]:
@@ -194,10 +195,27 @@ def _scan_token(config: Config) -> Tuple[object, ...]:
 
 
 def remember_scan(
-    path: str, package: str, config: Config, passes: bool, names: FrozenSet[str]
+    path: str,
+    package: str,
+    config: Config,
+    passes: bool,
+    names: FrozenSet[str],
+    digest: Optional[str] = None,
 ) -> None:
-    """Record what a scan of the module at ``path`` (with this package) found."""
-    _SCANS[path, package, _scan_token(config)] = (passes, names)
+    """Record what a scan of the module at ``path`` (with this package) found, and the
+    digest (:func:`flake8_bsg.project.index.text_digest`) of the text it read."""
+    _SCANS[path, package, _scan_token(config)] = (passes, names, digest)
+
+
+def _is_scanned_text(text: str, path: str, root: str, token: Tuple[object, ...]) -> bool:
+    """Whether ``text`` is the text the index scanned of the module at ``path``."""
+    scanned = _SCANS.get((path, package_of(path, stop=root), token))
+    if scanned is None or scanned[2] is None:
+        return False
+    # (records come from the index alone: it is loaded)
+    from flake8_bsg.project.index import text_digest
+
+    return text_digest(text) == scanned[2]
 
 
 def quick_takes_part(text: str, filename: str, config: Config) -> bool:
@@ -207,19 +225,26 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
     folders up to the root), and reading only the modules reached."""
     if config.no_project or not filename or filename in ("-", "stdin"):
         return False
-    root = os.path.realpath(config.project_root) if config.project_root else find_root(filename)
+    real = real_path(filename)  # (once: the steps below ask it of the real path, remembered)
+    root = os.path.realpath(config.project_root) if config.project_root else find_root(real)
     if root is None:
         return False
     from flake8_bsg.source import may_involve_bsg
 
-    key = tuple(quick_roots(root, filename, config.source_roots))
-    real = real_path(filename)
+    key = quick_roots(root, real, config.source_roots)
+    token = _scan_token(config)
     known = _QUICK.get((real, key))
-    if known is not None and _READ.get(real) == hash(text):
-        return known
+    if known is not None:
+        # known from another file's look: from the text read then, or from the index's scan
+        read_hash = _READ.get(real)
+        if (
+            read_hash == hash(text)
+            if read_hash is not None
+            else _is_scanned_text(text, real, root, token)
+        ):
+            return known
     seen: Set[str] = set()
     todo = quick_modules(text, real, root, key)
-    token = _scan_token(config)
     while todo:
         path = todo.pop()
         if path in seen:
@@ -230,6 +255,15 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
             if known:
                 return True
             continue
+        scanned = _SCANS.get((path, package_of(path, stop=root), token))
+        if scanned is not None and scanned[2] is not None:
+            # the index's scan of the module's text stands for reading it (a warm index took
+            # it from the cache, under the facts' rule)
+            if scanned[0]:
+                _QUICK[path, key] = True
+                return True
+            todo += module_paths(sorted(scanned[1]), key)
+            continue
         read = read_text(path)
         if read is None:
             continue
@@ -237,7 +271,6 @@ def quick_takes_part(text: str, filename: str, config: Config) -> bool:
         if may_involve_bsg(read[1], config):
             _QUICK[path, key] = True
             return True
-        scanned = _SCANS.get((path, package_of(path, stop=root), token))
         if scanned is not None and not scanned[0]:
             todo += module_paths(sorted(scanned[1]), key)
         else:

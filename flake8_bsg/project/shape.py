@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Dict, List, Union
 
 #: Bumped whenever the shape or the meaning of module facts changes (part of the cache key).
-SCHEMA = 5
+SCHEMA = 6
 
 #: Module facts are plain JSON values.
 Json = Union[None, bool, int, str, List["Json"], Dict[str, "Json"]]

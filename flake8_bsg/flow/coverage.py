@@ -34,6 +34,13 @@ MESSAGE_UNIVERSE: FrozenSet[str] = frozenset(m.name for m in ErrorMessage)
 HTTP = clients.HTTP_ERRORS
 HTTP_SET: FrozenSet[int] = frozenset(HTTP_ERROR_STATUSES)
 
+# Node types compared by type rather than with `isinstance` where the analysis asks of every
+# node or operand: LibCST's node classes have `ABCMeta` as their metaclass, so an `isinstance`
+# that fails runs Python code of the `abc` module. None of these classes has subclasses.
+_MEMBERSHIP = frozenset({cst.In, cst.NotIn})
+_SAME = frozenset({cst.Equal, cst.Is})
+_DIFFERENT = frozenset({cst.NotEqual, cst.IsNot})
+
 
 class Cond(enum.Enum):
     """What a branch condition covers when it is not a set."""
@@ -528,7 +535,7 @@ class Dispatch:
     def compare(
         self, op: cst.BaseCompOp, other: cst.BaseExpression, code_on_left: bool
     ) -> Tuple[Cover, Set[Item]]:
-        if isinstance(op, (cst.In, cst.NotIn)):
+        if type(op) in _MEMBERSHIP:
             if not code_on_left:
                 if self.domain is not Kind.MESSAGES:
                     return UNKNOWN, set()
@@ -553,9 +560,9 @@ class Dispatch:
             return set(self.universe) - values, set()
         if isinstance(other, cst.Name) and other.value == "None":
             # every code is not None; none is None
-            if isinstance(op, (cst.IsNot, cst.NotEqual)):
+            if type(op) in _DIFFERENT:
                 return set(self.universe), set()
-            if isinstance(op, (cst.Is, cst.Equal)):
+            if type(op) in _SAME:
                 return set(), set()
         values = self.values(other)
         if values is None:
@@ -563,9 +570,9 @@ class Dispatch:
         if not values:
             return set(), set()
         (value,) = list(values)[:1]
-        if isinstance(op, (cst.Equal, cst.Is)):
+        if type(op) in _SAME:
             return {value} & self.universe, {value} & self.universe
-        if isinstance(op, (cst.NotEqual, cst.IsNot)):
+        if type(op) in _DIFFERENT:
             return set(self.universe) - {value}, set()
         if self.domain is not Kind.CODES or not isinstance(value, int):
             return UNKNOWN, set()
@@ -697,6 +704,10 @@ def exits(body: List[cst.BaseStatement], raising: bool = False) -> bool:
     return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
 
 
+#: Nodes ``contains`` does not look into.
+_OPAQUE = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+
+
 def contains(node: cst.CSTNode, ids: Set[int]) -> bool:
     """Whether a node (not looking into nested functions or classes) holds one of ``ids``."""
     todo = [node]
@@ -704,7 +715,7 @@ def contains(node: cst.CSTNode, ids: Set[int]) -> bool:
         item = todo.pop()
         if id(item) in ids:
             return True
-        if isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(item) in _OPAQUE:
             continue
         todo.extend(children(item))
     return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union, cast
 
 import libcst as cst
 
@@ -23,6 +23,12 @@ class _NotLiteral:
 
 
 NOT_LITERAL = _NotLiteral()
+
+# Compared by type, not `isinstance`: LibCST's node classes have `ABCMeta` as their metaclass,
+# so an `isinstance` that fails runs Python code of the `abc` module (these are asked of every
+# compared operand); none of these classes has subclasses.
+_CODE_EXPRESSIONS = frozenset({cst.Name, cst.Attribute, cst.Call, cst.Subscript})
+_COLLECTIONS = frozenset({cst.Tuple, cst.List, cst.Set})
 
 #: A constant value an operand stands for, where to report it, and whether it is a literal.
 Operand = Tuple[ConstValue, cst.CSTNode, bool]
@@ -51,9 +57,9 @@ class Operands:
         self.resolver = resolver
 
     def code_expr(self, node: cst.CSTNode, scope: Scope, order: int) -> Optional[CodeExpr]:
-        if isinstance(node, cst.NamedExpr):  # `(code := exc.code) == 21`
+        if type(node) is cst.NamedExpr:  # `(code := exc.code) == 21`
             node = node.value
-        if not isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+        if type(node) not in _CODE_EXPRESSIONS:
             return None
         value = self.resolver.resolve(node, scope, order)
         return value if isinstance(value, CodeExpr) else None
@@ -76,9 +82,9 @@ class Operands:
 
     def values(self, node: cst.CSTNode, scope: Scope, order: int) -> List[Operand]:
         """The constant values an operand stands for, each with where to report it."""
-        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        if type(node) in _COLLECTIONS:
             out: List[Operand] = []
-            for element in node.elements:
+            for element in cast(Union[cst.Tuple, cst.List, cst.Set], node).elements:
                 if isinstance(element, cst.StarredElement):
                     continue
                 out += self.values(element.value, scope, order)

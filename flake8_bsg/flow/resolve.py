@@ -284,7 +284,7 @@ class Resolver:
         return value
 
     def _resolve(self, node: cst.CSTNode, scope: Scope, order: int) -> Value:
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:  # (not `isinstance`: see flow/coverage.py's node types)
             return self.lookup(node.value, scope, order)
         if isinstance(node, cst.Attribute):
             return self.attribute(self.resolve(node.value, scope, order), node.attr.value)
@@ -875,7 +875,7 @@ class Resolver:
             if isinstance(item, (cst.Tuple, cst.List)):
                 todo.extend(e.value for e in item.elements)
                 continue
-            if isinstance(item, cst.StarredElement):
+            if type(item) is cst.StarredElement:
                 unknown = True
                 continue
             value = self.resolve(item, scope, order)

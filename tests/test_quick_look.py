@@ -8,7 +8,7 @@ import os
 import re
 import sysconfig
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -194,6 +194,16 @@ def test_remembered_real_paths_are_realpath_through_links_loops_and_dot_dot(
         forget_roots()
 
 
+def write_app(root: Path, files: Dict[str, str]) -> str:
+    """A project with a package ``app`` holding a BSG wrapper and ``files``; returns the path
+    of a module ``app/top.py`` to look from (not written)."""
+    base = {"pyproject.toml": "", "app/__init__.py": "", "app/wrapper.py": "import bsg_restapi\n"}
+    for name, text in {**base, **files}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return str(root / "app" / "top.py")
+
+
 def test_the_look_takes_a_module_s_imports_from_the_index_s_scan(tmp_path: Path) -> None:
     """A module the project index has scanned (from the cache, without its text) is not
     scanned again by the look: the names its scan found are the ones followed; for another
@@ -202,16 +212,8 @@ def test_the_look_takes_a_module_s_imports_from_the_index_s_scan(tmp_path: Path)
     from flake8_bsg.project.index import forget
     from flake8_bsg.project.quick import remember_scan, takes_part
 
-    for name, text in {
-        "pyproject.toml": "",
-        "app/__init__.py": "",
-        "app/wrapper.py": "import bsg_restapi\n",
-        "app/plain.py": "import os\n",
-    }.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    top = write_app(tmp_path, {"app/plain.py": "import os\n"})
     config = build_config(no_cache=True)
-    top = str(tmp_path / "app" / "top.py")
     plain = os.path.realpath(tmp_path / "app" / "plain.py")
     forget()
     try:
@@ -239,17 +241,8 @@ def test_a_scan_with_its_text_s_digest_stands_for_reading_the_module(tmp_path: P
     from flake8_bsg.project.quick import remember_scan, takes_part
 
     plain_text = "from app import wrapper\n"
-    for name, text in {
-        "pyproject.toml": "",
-        "app/__init__.py": "",
-        "app/wrapper.py": "import bsg_restapi\n",
-        "app/plain.py": plain_text,
-        "app/other.py": "import os\n",
-    }.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    top = write_app(tmp_path, {"app/plain.py": plain_text, "app/other.py": "import os\n"})
     config = build_config(no_cache=True)
-    top = str(tmp_path / "app" / "top.py")
     plain = os.path.realpath(tmp_path / "app" / "plain.py")
     other = os.path.realpath(tmp_path / "app" / "other.py")
     forget()

@@ -24,8 +24,6 @@ Nothing here gates CI; the README quotes the output.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import resource
 import shutil
 import statistics
@@ -38,7 +36,7 @@ from typing import Callable, List, Sequence
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import start  # noqa: E402
+from run import instructions, start  # noqa: E402
 
 WRAPPER = '''\
 """Messaging wrapper {i}."""
@@ -247,24 +245,6 @@ def cpu(cmd: Sequence[str], cwd: Path) -> float:
     subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def instructions(cmd: Sequence[str], cwd: Path) -> int:
-    """The instructions a command executes, counted by callgrind (one run; hash seed fixed)."""
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    proc = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=True,
-    )
-    found = re.search(r"Collected : (\d+)", proc.stderr)
-    if found is None:
-        raise RuntimeError("callgrind printed no count:\n" + proc.stderr[-2000:])
-    return int(found.group(1))
 
 
 def counted(a: Sequence[str], b: Sequence[str], cwd: Path) -> str:

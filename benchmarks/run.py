@@ -1,6 +1,6 @@
 """Benchmark flake8-bsg: every figure is a ratio of medians, measured in one run.
 
-    python benchmarks/run.py [--runs 3]
+    python benchmarks/run.py [--runs 3] [--instructions]
 
 (a) code without BSG: flake8 with the plugin / flake8 without it (a second virtual
     environment holding the same flake8), on a ≥30k-line standard-library corpus and on one
@@ -15,6 +15,12 @@
     itself holds every finding until it reports: the benchmark measures how much);
 memory: peak RSS of flake8 with the plugin / without it, on the BSG-dense corpus.
 
+With ``--instructions`` (and valgrind installed), (b) is also counted in instructions with
+callgrind (fixed hash seed): one warm pass of the plugin over the dense modules / one pass of
+``libcst.parse_module``, each the difference between a process running two passes and one
+running one. The count does not move with the machine's load, as CPU time on a shared machine
+does.
+
 Nothing here gates CI; the README quotes the output.
 """
 
@@ -24,6 +30,7 @@ import argparse
 import gc
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -31,9 +38,10 @@ import sys
 import sysconfig
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, Iterator, List, Sequence, Tuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -134,8 +142,9 @@ def cpu_median(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def plugin_time(sources: Sequence[str], runs: int, cold: bool = False) -> float:
-    """The plugin's CPU time on the sources, each a module of one project (a temporary folder):
+@contextmanager
+def linting(sources: Sequence[str], cold: bool = False) -> Iterator[Callable[[], None]]:
+    """An action that lints the sources, each a module of one project (a temporary folder):
     warm (the facts cache filled and the project's index loaded, as in every run after the
     first and for every file after the first), or ``cold`` (no cache, the index built anew:
     every module parsed once for the index and once for its own diagnostics)."""
@@ -165,9 +174,41 @@ def plugin_time(sources: Sequence[str], runs: int, cold: bool = False) -> float:
 
         if not cold:
             lint_all()
-        figure = cpu_median(lint_all, runs)
-        forget()
-        return figure
+        try:
+            yield lint_all
+        finally:
+            forget()
+
+
+def plugin_time(sources: Sequence[str], runs: int, cold: bool = False) -> float:
+    """The plugin's CPU time on the sources (see :func:`linting`), median of ``runs``."""
+    with linting(sources, cold) as lint_all:
+        return cpu_median(lint_all, runs)
+
+
+def against_parse(sources: Sequence[str], runs: int, cold: bool = False) -> Tuple[float, float]:
+    """The plugin's CPU time on the sources / ``libcst.parse_module``'s, the two timed in
+    alternation (``runs`` each, the garbage of one collected before the other starts, untimed):
+    the ratio of the medians and the ratio of the minimums."""
+    import libcst
+
+    plugin: List[float] = []
+    parse: List[float] = []
+
+    def timed(action: Callable[[], object], into: List[float]) -> None:
+        gc.collect()
+        start = time.process_time()
+        action()
+        into.append(time.process_time() - start)
+
+    with linting(sources, cold) as lint_all:
+        for _ in range(runs):
+            timed(lambda: [libcst.parse_module(s) for s in sources], parse)
+            timed(lint_all, plugin)
+    return (
+        statistics.median(plugin) / statistics.median(parse),
+        min(plugin) / min(parse),
+    )
 
 
 def analysis_time(source: str, runs: int) -> float:
@@ -193,6 +234,55 @@ def parse_time(sources: Sequence[str], runs: int) -> float:
     import libcst
 
     return cpu_median(lambda: [libcst.parse_module(s) for s in sources], runs)
+
+
+def instructions(cmd: Sequence[str], cwd: Path | None = None) -> int:
+    """The instructions a command executes, counted by callgrind (one run; hash seed fixed)."""
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    if found is None:
+        raise RuntimeError("callgrind printed no count:\n" + proc.stderr[-2000:])
+    return int(found.group(1))
+
+
+def passes(what: str, folder: str, count: int) -> None:
+    """Run ``count`` passes of ``what`` ("parse" or "plugin", warm) over the modules in
+    ``folder``, after one pass that warms them (imports, caches, the project's index)."""
+    sources = [path.read_text(encoding="utf-8") for path in sorted(Path(folder).glob("*.py"))]
+    if what == "parse":
+        import libcst
+
+        for _ in range(count + 1):
+            for source in sources:
+                libcst.parse_module(source)
+        return
+    with linting(sources) as lint_all:
+        for _ in range(count):
+            lint_all()
+
+
+def pass_instructions(what: str, folder: Path) -> int:
+    """The instructions of one warm pass of ``what`` over the modules in ``folder``: a process
+    running two passes minus one running one, so that start-up, imports and the warming pass
+    cancel out."""
+
+    def process(count: int) -> List[str]:
+        code = (
+            f"import sys; sys.path.insert(0, {str(HERE)!r}); import run; "
+            "run.passes(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
+        )
+        return [sys.executable, "-c", code, what, str(folder), str(count)]
+
+    return instructions(process(2)) - instructions(process(1))
 
 
 def memory_growth(
@@ -279,7 +369,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--min-lines", type=int, default=30_000, help="size of the corpus without BSG"
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count (b) in instructions with callgrind (needs valgrind)",
+    )
     args = parser.parse_args(argv)
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind")
     runs = args.runs
 
     base, plugin = start("flake8-bsg benchmark")
@@ -317,14 +414,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         for index, source in enumerate(dense_sources):
             (dense_dir / f"service_{index}.py").write_text(source, encoding="utf-8")
         dense_lines = sum(s.count("\n") for s in dense_sources)
-        parsed = parse_time(dense_sources, 5)
-        ratio = plugin_time(dense_sources, 5) / parsed
+        dense_runs = max(runs, 7)
+        median, least = against_parse(dense_sources, dense_runs)
         print(
-            f"(b) BSG-dense, {dense_lines} lines: plugin CPU / libcst.parse_module = {ratio:.2f}"
-            "  (target <= 1.5; warm: the project's facts cached)"
+            f"(b) BSG-dense, {dense_lines} lines: plugin CPU / libcst.parse_module = {median:.2f} "
+            f"(medians of {dense_runs} alternating runs; minimums: {least:.2f})  (target <= 1.5; "
+            "warm: the project's facts cached)"
         )
-        ratio = plugin_time(dense_sources, 5, cold=True) / parsed
-        print(f"(b) the same, cold (no cache: the index parses every module too): {ratio:.2f}")
+        if args.instructions:
+            plugin_count = pass_instructions("plugin", dense_dir)
+            parse_count = pass_instructions("parse", dense_dir)
+            print(
+                f"    the same in instructions: {plugin_count / parse_count:.3f} "
+                f"({plugin_count / 1e6:,.1f} M / {parse_count / 1e6:,.1f} M a pass)"
+            )
+        median, least = against_parse(dense_sources, dense_runs, cold=True)
+        print(
+            "(b) the same, cold (no cache: the index parses every module too): "
+            f"{median:.2f} (minimums: {least:.2f})"
+        )
 
         plain_sources = [corpus.mostly_plain(74) for _ in range(8)]
         plain_lines = sum(s.count("\n") for s in plain_sources) // len(plain_sources)

@@ -155,12 +155,25 @@ def call_lines(calls: Sequence[cst.Call], text: str) -> Optional[Dict[int, int]]
 _UNKNOWN = object()
 
 #: Reported nodes whose positions Python's parse gives (matched by order within their kind).
-_ANCHORED = (cst.Call, cst.ExceptHandler, cst.ExceptStarHandler, cst.Integer)
+_ANCHORED = frozenset({cst.Call, cst.ExceptHandler, cst.ExceptStarHandler, cst.Integer})
 
 
 #: ``ast`` fields that hold no call, ``except`` clause or integer: names, operators, contexts.
 _AST_LEAVES = frozenset(
-    ("ctx", "id", "attr", "arg", "name", "names", "module", "level", "op", "ops", "type_comment")
+    (
+        "ctx",
+        "id",
+        "attr",
+        "arg",
+        "name",
+        "names",
+        "module",
+        "level",
+        "op",
+        "ops",
+        "type_comment",
+        "kwd_attrs",
+    )
 )
 _AST_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
@@ -172,7 +185,8 @@ def _ast_kinds(statements: Sequence[ast.stmt]) -> Dict[str, List[ast.AST]]:
     handlers: List[ast.AST] = []
     ints: List[ast.AST] = []
     call, handler, constant, node_type = ast.Call, ast.ExceptHandler, ast.Constant, ast.AST
-    stack: List[ast.AST] = list(statements)
+    stack: List[Any] = list(statements)
+    fields_of = _AST_FIELDS
     while stack:
         node = stack.pop()
         cls = node.__class__
@@ -181,16 +195,20 @@ def _ast_kinds(statements: Sequence[ast.stmt]) -> Dict[str, List[ast.AST]]:
         elif cls is handler:
             handlers.append(node)
         elif cls is constant:
-            if getattr(node, "value", None).__class__ is int:
+            if node.value.__class__ is int:
                 ints.append(node)
             continue
-        fields = _AST_FIELDS.get(cls)
+        fields = fields_of.get(cls)
         if fields is None:
-            fields = _AST_FIELDS[cls] = tuple(f for f in cls._fields if f not in _AST_LEAVES)
+            # a list's items are pushed whole: what is not a node (the ``None`` of a ``**``
+            # in a dict display, a name) has no fields
+            fields = fields_of[cls] = tuple(
+                f for f in getattr(cls, "_fields", ()) if f not in _AST_LEAVES
+            )
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
-                stack.extend(item for item in value if isinstance(item, node_type))
+                stack += value
             elif isinstance(value, node_type):
                 stack.append(value)
     found = {"call": calls, "handler": handlers, "int": ints}
@@ -262,7 +280,7 @@ class Parsed:
         wanted: Dict[int, Set[int]] = {}
         for node in nodes:
             top = self.tops.get(id(node))
-            if top is not None and isinstance(node, _ANCHORED):
+            if top is not None and type(node) in _ANCHORED:
                 wanted.setdefault(top, set()).add(id(node))
         for top, keys in wanted.items():
             low = firsts[top]
@@ -318,9 +336,7 @@ class Parsed:
                     [first.lineno] + [d.lineno for d in getattr(first, "decorator_list", ())]
                 )
                 start = index
-                index += (
-                    len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
-                )
+                index += len(statement.body) if type(statement) is cst.SimpleStatementLine else 1
                 lead = len(statement.leading_lines)
                 decorators = getattr(statement, "decorators", ())
                 if decorators:

@@ -121,14 +121,14 @@ def _is_node(value: object) -> bool:
 def children(node: cst.CSTNode) -> List[cst.CSTNode]:
     """Meaningful children in source order."""
     out: List[cst.CSTNode] = []
-    for name in child_fields(type(node)):
-        value = getattr(node, name, None)
-        if value is None:
-            continue
+    node_type = type(node)
+    names = _FIELD_CACHE.get(node_type)
+    for name in child_fields(node_type) if names is None else names:
+        value: Any = getattr(node, name, None)
         kind = type(value)
         if kind is tuple or kind is list:
-            out.extend(item for item in value if _is_node(item))
-        elif _is_node(value):
+            out += [item for item in value if _NODE_TYPES.get(type(item)) or _is_node(item)]
+        elif value is not None and (_NODE_TYPES.get(kind) or _is_node(value)):
             out.append(value)
     return out
 
@@ -152,15 +152,19 @@ class _Walker:
         order_of = self.facts.order_of
         while stack:
             item = stack.pop()
-            if isinstance(item, tuple):
-                item[0]()
-                continue
-            self.order += 1
-            order_of[id(item)] = self.order
             kind = type(item)
+            if kind is tuple:
+                # (no `cast` calls in this loop: each is a function call)
+                item[0]()  # type: ignore[index]
+                continue
+            node: cst.CSTNode = item  # type: ignore[assignment]
+            self.order += 1
+            order_of[id(node)] = self.order
             handler = handlers.get(kind)
-            if (handler is None or handler(self, item)) and fields.get(kind, True):
-                stack.extend(reversed(children(item)))
+            if (handler is None or handler(self, node)) and fields.get(kind, True):
+                found = children(node)
+                found.reverse()
+                stack += found
 
     def push_children(self, nodes: Sequence[Optional[cst.CSTNode]]) -> None:
         """Schedule ``nodes`` (in source order) to be visited next."""

@@ -54,6 +54,8 @@ UNKNOWN: Final = Cond.UNKNOWN
 
 #: What a condition or pattern covers.
 Cover = Union[Set[Item], Cond]
+#: What a branch condition covers, and the codes it names.
+Condition = Tuple[Cover, Set[Item]]
 
 
 class Kind(enum.Enum):
@@ -109,6 +111,7 @@ class Dispatch:
         order: int,
         target: Callable[[CodeExpr], bool],
         kind: Kind,
+        conditions: Optional[Dict[int, Condition]] = None,
     ) -> None:
         self.operands = operands
         self.facts = facts
@@ -122,6 +125,10 @@ class Dispatch:
         #: Whether this reads a response check (not an except handler).
         self.response = False
         self.inner_named: Set[Item] = set()
+        #: :meth:`condition`'s answers by ``id`` of the test (they depend on nothing that
+        #: changes while the file is analysed; callers do not change them), shared by the
+        #: dispatches of one handler.
+        self.conditions: Dict[int, Condition] = {} if conditions is None else conditions
 
     def is_code(self, node: cst.CSTNode) -> bool:
         expr = self.operands.code_expr(node, self.scope, self._order(node))
@@ -391,10 +398,17 @@ class Dispatch:
             return not self.is_code(node) and is_body(node, entry=False)
         return False
 
-    def condition(self, node: cst.BaseExpression) -> Tuple[Cover, Set[Item]]:
+    def condition(self, node: cst.BaseExpression) -> Condition:
         """(covered set | UNKNOWN | NOT_CODE, named set) of a branch condition. In an ``and``,
-        tests that hold whenever the body carries a code (:meth:`is_neutral`) are left out."""
-        if isinstance(node, cst.BooleanOperation):
+        tests that hold whenever the body carries a code (:meth:`is_neutral`) are left out.
+        The sets are shared: callers read them and build their own."""
+        found = self.conditions.get(id(node))
+        if found is None:
+            found = self.conditions[id(node)] = self._condition(node)
+        return found
+
+    def _condition(self, node: cst.BaseExpression) -> Condition:
+        if type(node) is cst.BooleanOperation:
             operands: List[cst.BaseExpression] = []
             todo = [node.right, node.left]
             op_type = type(node.operator)

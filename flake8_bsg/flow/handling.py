@@ -32,6 +32,7 @@ from flake8_bsg.flow.coverage import (
     HTTP_SET,
     UNIVERSE,
     Cond,
+    Condition,
     Dispatch,
     Item,
     Kind,
@@ -101,6 +102,9 @@ class Handling:
         self.escapes: Dict[int, Dict[str, Set[Item]]] = {}
         self._covered: Dict[Tuple[int, str], bool] = {}
         self._reraised_codes: Dict[int, Set[Item]] = {}
+        #: The conditions read by each handler's dispatch, by ``id`` of the handler and kind:
+        #: the re-raises and the coverage read the same ``if`` tests.
+        self._conditions: Dict[Tuple[int, Kind], Dict[int, Condition]] = {}
         self._sites: Optional[Dict[int, List[CallRec]]] = None
 
     # ---- handlers ---------------------------------------------------------------------
@@ -214,7 +218,10 @@ class Handling:
         def target(expr: CodeExpr) -> bool:
             return expr.domain in domains and expr.origin is handler
 
-        return Dispatch(self.operands, self.facts, handler.scope, handler.order + 1, target, kind)
+        conditions = self._conditions.setdefault((id(handler), kind), {})
+        return Dispatch(
+            self.operands, self.facts, handler.scope, handler.order + 1, target, kind, conditions
+        )
 
     def reraised_items(self, handler: HandlerRec, handled: Handled) -> Set[Item]:
         """The items a handler re-raises: in a branch of a dispatch on its code, only the codes

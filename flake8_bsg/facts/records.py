@@ -122,7 +122,7 @@ class FuncInfo:
         self.inner = inner
         self.cls: Optional[ClassInfo] = outer.cls if outer.kind is ScopeKind.CLASS else None
         self.nested = outer.kind is ScopeKind.FUNCTION
-        self.is_lambda = isinstance(node, cst.Lambda)
+        self.is_lambda = type(node) is cst.Lambda
         self.returns: list[tuple[cst.BaseExpression, int]] = []
         self.self_name: Optional[str] = None
         self.calls: list[CallRec] = []
@@ -243,7 +243,7 @@ class SubscriptSite(Site):
 
 def block_statements(body: cst.BaseSuite) -> list[cst.BaseStatement]:
     """The statements of a suite, a one-line suite's small statements included."""
-    if isinstance(body, cst.SimpleStatementSuite):
+    if type(body) is cst.SimpleStatementSuite:
         return list(body.body)  # type: ignore[arg-type]
     assert isinstance(body, cst.IndentedBlock)
     return list(body.body)

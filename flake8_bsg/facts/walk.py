@@ -243,7 +243,7 @@ class _Walker:
                 info.cls.methods[name] = info  # the last definition is the one Python keeps
         params = node.params
         ordered = list(params.posonly_params) + list(params.params)
-        if isinstance(params.star_arg, cst.Param):
+        if type(params.star_arg) is cst.Param:
             ordered.append(params.star_arg)
         ordered += list(params.kwonly_params)
         if params.star_kwarg is not None:

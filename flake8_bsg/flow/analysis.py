@@ -49,6 +49,7 @@ from flake8_bsg.flow.calls import BsgCall, CallFinder
 from flake8_bsg.flow.coverage import (
     HTTP,
     HTTP_SET,
+    MEMBERSHIP,
     NOT_CODE,
     UNKNOWN,
     Coverage,
@@ -81,6 +82,9 @@ if TYPE_CHECKING:
     from flake8_bsg.project.link import Linked
     from flake8_bsg.project.shape import Json as FactsJson
     from flake8_bsg.project.summary import Names
+
+#: Comparisons that bound a range (by type, as in flow/coverage.py).
+_ORDERINGS = frozenset({cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual})
 
 
 class ModuleContext(Protocol):
@@ -553,12 +557,10 @@ class FileAnalysis:
                     continue
                 calls = self.producible(expr)
                 # a range bound is a magic number, not a claim that the value occurs
-                bound = isinstance(
-                    op, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
-                )
+                bound = type(op) in _ORDERINGS
                 substring = code_on_right and isinstance(op, (cst.In, cst.NotIn))
                 bounds = None
-                if isinstance(op, (cst.In, cst.NotIn)) and not code_on_right:
+                if type(op) in MEMBERSHIP and not code_on_right:
                     bounds = self.operands.range_bounds(other, site.scope, site.order)
                 if bounds is not None:
                     # `code in range(a, b)`: its bounds are a range's bounds

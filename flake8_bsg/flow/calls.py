@@ -112,7 +112,7 @@ class CallFinder:
             target = self.local_target(func)
             if target is not None:
                 targets = [target]
-            elif func is None and isinstance(rec.node.func, cst.Name):
+            elif func is None and type(rec.node.func) is cst.Name:
                 # a helper defined more than once (in the branches of an `if`): any of them
                 targets = self.r.def_targets(rec.node.func.value, rec.scope)
             if self.r.project:
@@ -257,7 +257,7 @@ class CallFinder:
     def sync_to_async_target(self, rec: CallRec) -> Optional[cst.BaseExpression]:
         """``f`` of ``sync_to_async(f)(...)``: the wrapped function runs at that call."""
         inner = rec.node.func
-        if not isinstance(inner, cst.Call) or not inner.args or inner.args[0].keyword:
+        if type(inner) is not cst.Call or not inner.args or inner.args[0].keyword:
             return None
         wrapper = self.r.resolve(inner.func, rec.scope, rec.order)
         if isinstance(wrapper, Sym) and wrapper.qualname in clients.SYNC_TO_ASYNC:
@@ -291,7 +291,7 @@ class CallFinder:
         """Record a call that may call a project function (or, unresolved, a method of one)."""
         if targets and not isinstance(func, (LocalFunc, Method)):
             values: List[Value] = [LocalFunc(t) for t in targets]
-        elif func is None and isinstance(rec.node.func, cst.Name):
+        elif func is None and type(rec.node.func) is cst.Name:
             name = rec.node.func.value
             # defined in several places (an import and its `except ImportError:` fallback)
             values = self.r.alternatives(name, rec.scope) or [func]

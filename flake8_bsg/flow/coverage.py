@@ -37,9 +37,11 @@ HTTP_SET: FrozenSet[int] = frozenset(HTTP_ERROR_STATUSES)
 # Node types compared by type rather than with `isinstance` where the analysis asks of every
 # node or operand: LibCST's node classes have `ABCMeta` as their metaclass, so an `isinstance`
 # that fails runs Python code of the `abc` module. None of these classes has subclasses.
-_MEMBERSHIP = frozenset({cst.In, cst.NotIn})
+MEMBERSHIP = frozenset({cst.In, cst.NotIn})
 _SAME = frozenset({cst.Equal, cst.Is})
 _DIFFERENT = frozenset({cst.NotEqual, cst.IsNot})
+#: The operators that test what the code is not.
+_COMPLEMENTS = _DIFFERENT | {cst.NotIn}
 
 
 class Cond(enum.Enum):
@@ -181,7 +183,7 @@ class Dispatch:
 
     def is_alias_assignment(self, node: cst.CSTNode) -> bool:
         """``code = e.code``, ``data = json.loads(e.body)``: names for what is dispatched on."""
-        value = node.value if isinstance(node, (cst.Assign, cst.AnnAssign)) else None
+        value = node.value if type(node) is cst.Assign or type(node) is cst.AnnAssign else None
         if value is None:
             return False
         if self.is_code(value):
@@ -190,9 +192,9 @@ class Dispatch:
         return isinstance(resolved, Json)
 
     def statement(self, node: cst.CSTNode, within: FrozenSet[Item]) -> Optional[BranchCover]:
-        if isinstance(node, cst.If):
+        if type(node) is cst.If:
             return self.if_chain(node, within)
-        if isinstance(node, cst.Match):
+        if type(node) is cst.Match:
             return self.match(node, within)
         return self.table_lookup(node, within)
 
@@ -304,11 +306,11 @@ class Dispatch:
 
     def pattern(self, pattern: cst.MatchPattern) -> Optional[Cover]:
         """The set a case pattern covers; ``None`` for a capture or wildcard."""
-        if isinstance(pattern, cst.MatchAs):
+        if type(pattern) is cst.MatchAs:
             if pattern.pattern is None:
                 return None
             return self.pattern(pattern.pattern)
-        if isinstance(pattern, cst.MatchOr):
+        if type(pattern) is cst.MatchOr:
             out: Set[Item] = set()
             for element in pattern.patterns:
                 inner = self.pattern(element.pattern)
@@ -451,7 +453,7 @@ class Dispatch:
                 cover |= c
                 named |= n
             return cover, named
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        if type(node) is cst.UnaryOperation and type(node.operator) is cst.Not:
             inner, _ = self.condition(node.expression)
             if inner is NOT_CODE or inner is UNKNOWN:
                 return inner, set()
@@ -477,7 +479,7 @@ class Dispatch:
     def is_complement(self, node: cst.BaseExpression) -> bool:
         """Whether a condition tests the code against what it is not (``!=``, ``not in``,
         ``not``)."""
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             operands = [node.left, node.right]
             if isinstance(node.operator, cst.Or):
                 return any(self.is_complement(o) for o in operands)
@@ -488,7 +490,7 @@ class Dispatch:
             if any(c is NOT_CODE for c in covers):
                 return False  # an operand that does not test the code makes the `and` cover nothing
             return all(self.is_complement(o) for o in operands)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        if type(node) is cst.UnaryOperation and type(node.operator) is cst.Not:
             inner = node.expression
             return isinstance(
                 inner, (cst.Comparison, cst.BooleanOperation)
@@ -496,7 +498,7 @@ class Dispatch:
         if isinstance(node, cst.Comparison):
             left = node.left
             for target in node.comparisons:
-                if isinstance(target.operator, (cst.NotEqual, cst.NotIn, cst.IsNot)) and (
+                if type(target.operator) in _COMPLEMENTS and (
                     self.is_code(left) or self.is_code(target.comparator)
                 ):
                     return True
@@ -549,7 +551,7 @@ class Dispatch:
     def compare(
         self, op: cst.BaseCompOp, other: cst.BaseExpression, code_on_left: bool
     ) -> Tuple[Cover, Set[Item]]:
-        if type(op) in _MEMBERSHIP:
+        if type(op) in MEMBERSHIP:
             if not code_on_left:
                 if self.domain is not Kind.MESSAGES:
                     return UNKNOWN, set()
@@ -572,7 +574,7 @@ class Dispatch:
             if isinstance(op, cst.In):
                 return values & self.universe, values & self.universe
             return set(self.universe) - values, set()
-        if isinstance(other, cst.Name) and other.value == "None":
+        if type(other) is cst.Name and other.value == "None":
             # every code is not None; none is None
             if type(op) in _DIFFERENT:
                 return set(self.universe), set()
@@ -670,9 +672,9 @@ def alternatives(pattern: cst.MatchPattern) -> List[cst.MatchPattern]:
     todo = [pattern]
     while todo:
         item = todo.pop(0)
-        if isinstance(item, cst.MatchOr):
+        if type(item) is cst.MatchOr:
             todo = [e.pattern for e in item.patterns] + todo
-        elif isinstance(item, cst.MatchAs) and item.pattern is not None:
+        elif type(item) is cst.MatchAs and item.pattern is not None:
             todo.insert(0, item.pattern)
         else:
             out.append(item)
@@ -686,19 +688,19 @@ def pattern_values(pattern: cst.MatchPattern) -> List[cst.BaseExpression]:
 
 def smalls(statement: cst.CSTNode) -> List[cst.CSTNode]:
     """A statement line's small statements; a compound statement is itself."""
-    if isinstance(statement, cst.SimpleStatementLine):
+    if type(statement) is cst.SimpleStatementLine:
         return list(statement.body)
     return [statement]
 
 
 def is_noop(node: cst.CSTNode) -> bool:
     """``pass``, ``...`` or a bare string."""
-    if isinstance(node, cst.SimpleStatementLine):
+    if type(node) is cst.SimpleStatementLine:
         return all(is_noop(s) for s in node.body)
-    if isinstance(node, cst.Pass):
+    if type(node) is cst.Pass:
         return True
-    if isinstance(node, cst.Expr):
-        return isinstance(node.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString))
+    if type(node) is cst.Expr:
+        return type(node.value) in _NOOP_VALUES
     return False
 
 
@@ -711,12 +713,17 @@ def exits(body: List[cst.BaseStatement], raising: bool = False) -> bool:
     if not body:
         return False
     last: cst.CSTNode = body[-1]
-    if isinstance(last, cst.SimpleStatementLine):
+    if type(last) is cst.SimpleStatementLine:
         last = last.body[-1] if last.body else last
     if raising:
-        return isinstance(last, cst.Raise)
-    return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+        return type(last) is cst.Raise
+    return type(last) in _EXITS
 
+
+#: What a statement that does nothing holds: ``...`` or a string.
+_NOOP_VALUES = frozenset({cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString})
+#: The statements that leave a block.
+_EXITS = frozenset({cst.Return, cst.Raise, cst.Continue, cst.Break})
 
 #: Nodes ``contains`` does not look into.
 _OPAQUE = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})

@@ -279,7 +279,7 @@ class Handling:
         live = set(within)
         for statement in statements:
             for small in smalls(statement):
-                if isinstance(small, cst.If):
+                if type(small) is cst.If:
                     remaining = set(live)
                     stopped: Set[Item] = set()
                     known = True  # whether `remaining` is exactly what reaches the next branch

@@ -35,15 +35,15 @@ Operand = Tuple[ConstValue, cst.CSTNode, bool]
 
 def literal_value(node: cst.CSTNode) -> Union[int, str, _NotLiteral]:
     """The value of an ``int`` (also negated) or ``str`` literal."""
-    if isinstance(node, cst.Integer):
+    if type(node) is cst.Integer:
         return integer_value(node)
     if (
-        isinstance(node, cst.UnaryOperation)
+        type(node) is cst.UnaryOperation
         and isinstance(node.operator, cst.Minus)
         and isinstance(node.expression, cst.Integer)
     ):
         return -integer_value(node.expression)
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         value = string_value(node)
         return value if isinstance(value, str) else NOT_LITERAL
     return NOT_LITERAL
@@ -65,7 +65,7 @@ class Operands:
 
     def range_bounds(self, node: cst.CSTNode, scope: Scope, order: int) -> Optional[List[Operand]]:
         """The bounds of ``range(a, b)`` (or ``range(b)``) with constant ints, else ``None``."""
-        if not isinstance(node, cst.Call) or not 1 <= len(node.args) <= 2:
+        if type(node) is not cst.Call or not 1 <= len(node.args) <= 2:
             return None
         if any(arg.keyword is not None or arg.star for arg in node.args):
             return None
@@ -84,7 +84,7 @@ class Operands:
         if type(node) in _COLLECTIONS:
             out: List[Operand] = []
             for element in cast(Union[cst.Tuple, cst.List, cst.Set], node).elements:
-                if isinstance(element, cst.StarredElement):
+                if type(element) is cst.StarredElement:
                     continue
                 out += self.values(element.value, scope, order)
             return out

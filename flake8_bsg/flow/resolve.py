@@ -7,7 +7,7 @@ its class's) and never guesses: anything it cannot pin down is ``None`` (unknown
 from __future__ import annotations
 
 import builtins
-from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple, Union, cast
 
 import libcst as cst
 
@@ -85,7 +85,7 @@ class Resolver:
         for site in facts.matches:
             for case in site.node.cases:
                 pattern = case.pattern
-                if isinstance(pattern, cst.MatchAs):
+                if type(pattern) is cst.MatchAs:
                     self._match_of[id(pattern)] = site.node
         #: The error classes of the calls each handler guards (filled by the call analysis).
         self.guarded_by_handler: Dict[int, Set[str]] = {}
@@ -230,8 +230,9 @@ class Resolver:
             assert isinstance(value, ClassInfo)
             return LocalClass(value)
         if kind is BindingKind.ASSIGN:
-            assert isinstance(value, cst.BaseExpression)
-            return self.resolve(value, scope, binding.order)
+            # (`cast`, not an assertion: `isinstance` against LibCST's abstract base runs
+            # Python code of the `abc` module, for every binding read)
+            return self.resolve(cast(cst.BaseExpression, value), scope, binding.order)
         if kind is BindingKind.ANNASSIGN:
             assert isinstance(value, AnnotatedValue)
             expr = value.value
@@ -872,7 +873,7 @@ class Resolver:
         unknown = False
         while todo:
             item = todo.pop(0)
-            if isinstance(item, (cst.Tuple, cst.List)):
+            if type(item) is cst.Tuple or type(item) is cst.List:
                 todo.extend(e.value for e in item.elements)
                 continue
             if type(item) is cst.StarredElement:
@@ -943,7 +944,7 @@ class Resolver:
         return None if maybe else False
 
     def handler_error(self, handler: HandlerRec) -> Value:
-        if isinstance(handler.node, cst.ExceptStarHandler):
+        if type(handler.node) is cst.ExceptStarHandler:
             return None  # ``except* X as group`` binds an ExceptionGroup, not the error
         classes = self.clause_classes(handler.type, handler.scope, handler.order)
         if classes is None:

@@ -199,6 +199,7 @@ class FileAnalysis:
         for guard, handled in self.handled_guards():
             if isinstance(guard, HandlerRec):
                 self.handler_checks += self._handler_checks(guard, handled)
+        self._admits: Dict[Tuple[int, CodeExpr], bool] = {}
         self.compared_values: List[ComparedValue] = list(self._compared_values())
         self.response_checks: List[DispatchCheck] = list(self._response_checks())
         #: Calls of this file's functions that declare the error they let escape (``Raises:``).
@@ -630,7 +631,12 @@ class FileAnalysis:
     def _range_admits(
         self, node: cst.Comparison, expr: CodeExpr, site: Site, calls: Set[Item]
     ) -> bool:
-        """Whether the codes a chained range comparison admits include one the calls produce."""
+        """Whether the codes a chained range comparison admits include one the calls produce
+        (asked once per comparison and code expression: ``20 <= e.code <= 36`` asks twice)."""
+        key = (id(node), expr)
+        known = self._admits.get(key)
+        if known is not None:
+            return known
 
         def target(other: CodeExpr) -> bool:
             return other == expr
@@ -638,10 +644,13 @@ class FileAnalysis:
         dispatch = Dispatch(self.operands, self.facts, site.scope, site.order, target, Kind.CODES)
         cover, _named = dispatch.comparison(node)
         if cover is UNKNOWN or cover is NOT_CODE:
-            return True
-        return any(c in cover for c in calls if isinstance(c, int)) or (
-            HTTP in calls and bool(cover & HTTP_SET)
-        )
+            admits = True
+        else:
+            admits = any(c in cover for c in calls if isinstance(c, int)) or (
+                HTTP in calls and bool(cover & HTTP_SET)
+            )
+        self._admits[key] = admits
+        return admits
 
     def _match(self, site: MatchSite) -> List[ComparedValue]:
         node = site.node

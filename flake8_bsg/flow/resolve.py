@@ -79,6 +79,7 @@ class Resolver:
         self._exprs: Dict[Tuple[int, int], Value] = {}
         self._parsed: Dict[int, Union[cst.BaseExpression, bool]] = {}
         self._match_of: Dict[int, cst.Match] = {}
+        self._handler_errors: Dict[int, Tuple[Value, bool]] = {}
         #: Whether any BSG response (raw HTTP or a ``send`` result) was seen: response checks
         #: are looked for only then.
         self.saw_response = False
@@ -944,21 +945,33 @@ class Resolver:
         return None if maybe else False
 
     def handler_error(self, handler: HandlerRec) -> Value:
+        """The error an ``except`` clause binds: of the BSG class it names, or (a broad clause)
+        of the first class of the calls it guards."""
         if type(handler.node) is cst.ExceptStarHandler:
             return None  # ``except* X as group`` binds an ExceptionGroup, not the error
-        classes = self.clause_classes(handler.type, handler.scope, handler.order)
-        if classes is None:
-            return None
-        for value in classes:
-            kind = self.error_kind(value)
-            if kind is not None:
-                return ErrorObj(kind, handler)
-        broad = any(isinstance(v, Builtin) and v.name in clients.BROAD_EXCEPTIONS for v in classes)
+        # what the clause names is read once; what a broad clause guards is known only after
+        # the call analysis, and is asked each time
+        named = self._handler_errors.get(id(handler))
+        if named is None:
+            named = self._handler_errors[id(handler)] = self._clause_error(handler)
+        value, broad = named
         if broad:
             kinds = self.guarded_by_handler.get(id(handler))
             if kinds:
                 return ErrorObj(sorted(kinds)[0], handler)
-        return None
+        return value
+
+    def _clause_error(self, handler: HandlerRec) -> Tuple[Value, bool]:
+        """The error of the BSG class an ``except`` clause names, and whether it is broad."""
+        classes = self.clause_classes(handler.type, handler.scope, handler.order)
+        if classes is None:
+            return None, False
+        for value in classes:
+            kind = self.error_kind(value)
+            if kind is not None:
+                return ErrorObj(kind, handler), False
+        broad = any(isinstance(v, Builtin) and v.name in clients.BROAD_EXCEPTIONS for v in classes)
+        return None, broad
 
     def with_target(self, rec: WithRec, index: int) -> Value:
         item = rec.node.items[index].item

@@ -24,10 +24,8 @@ Nothing here gates CI; the README quotes the output.
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -36,7 +34,7 @@ from typing import Callable, List, Sequence
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import instructions, start  # noqa: E402
+from run import cpu, instructions, start  # noqa: E402
 
 WRAPPER = '''\
 """Messaging wrapper {i}."""
@@ -237,14 +235,6 @@ def plain_project(root: Path, modules: int) -> List[Path]:
         imports = f"from {previous} import normalise_{i - 1}  # noqa: F401" if i % 10 else ""
         (package / f"helpers_{i}.py").write_text(HELPERS.format(i=i, imports=imports), "utf-8")
     return [root / "pkg" / "part_0" / "helpers_0.py", root / "pkg" / "part_0" / "helpers_5.py"]
-
-
-def cpu(cmd: Sequence[str], cwd: Path) -> float:
-    """CPU time (user + system) of a command and its children."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def counted(a: Sequence[str], b: Sequence[str], cwd: Path) -> str:

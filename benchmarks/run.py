@@ -2,10 +2,12 @@
 
     python benchmarks/run.py [--runs 3] [--instructions]
 
-(a) code without BSG: flake8 with the plugin / flake8 without it (a second virtual
+(a) code without BSG: flake8's CPU time with the plugin / without it (a second virtual
     environment holding the same flake8), on a ≥30k-line standard-library corpus and on one
     small file (the editor's case);
-(b) BSG-dense code: the plugin's own CPU time / ``libcst.parse_module`` on the same files;
+(b) BSG-dense code, as SPEC 8(b) writes it: flake8's CPU time with the plugin minus without,
+    less ``import libcst``, / ``libcst.parse_module`` of the same files in a process (less
+    that import); beside it the plugin's own CPU time in one process / the parse there;
 (c) growth: time on a 10× longer input / time on the short one (file length, ``elif`` chain,
     expression terms);
 (d) cost follows the BSG code: the plugin's CPU time on ~3,000-line modules with one BSG
@@ -31,6 +33,7 @@ import gc
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -104,10 +107,12 @@ def flake8_cmd(python: Path | str, paths: Sequence[str]) -> List[str]:
     return [str(python), "-m", "flake8", "--isolated", "--exit-zero", "-q", *paths]
 
 
-def wall(cmd: Sequence[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
+def cpu(cmd: Sequence[str], cwd: Path | None = None) -> float:
+    """CPU time (user + system) of a command and its children (flake8's workers)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def alternating(a: Callable[[], float], b: Callable[[], float], runs: int) -> float:
@@ -208,6 +213,35 @@ def against_parse(sources: Sequence[str], runs: int, cold: bool = False) -> Tupl
     return (
         statistics.median(plugin) / statistics.median(parse),
         min(plugin) / min(parse),
+    )
+
+
+def whole_processes(base: Path, plugin: Path, folder: Path, runs: int) -> str:
+    """SPEC 8(b) as it is written: flake8's CPU time with the plugin minus without (warm: the
+    project's cache filled; ``-j1``), less the one-time ``import libcst``, over the CPU time of
+    ``libcst.parse_module`` of the same files in a process (less that import); medians of
+    ``runs`` rounds of the five commands in turn."""
+    files = sorted(path.name for path in folder.glob("*.py"))
+    lint = ["-m", "flake8", "--isolated", "--exit-zero", "-q", "-j1", *files]
+    parse = "import sys, libcst\nfor f in sys.argv[1:]:\n    libcst.parse_module(open(f).read())"
+    commands = {
+        "with": [str(plugin), *lint],
+        "without": [str(base), *lint],
+        "parse": [str(plugin), "-c", parse, *files],
+        "import": [str(plugin), "-c", "import libcst"],
+        "nothing": [str(plugin), "-c", "pass"],
+    }
+    cpu(commands["with"], folder)  # fills the project's cache
+    times: dict[str, List[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            times[name].append(cpu(cmd, folder))
+    m = {name: statistics.median(values) for name, values in times.items()}
+    importing = m["import"] - m["nothing"]
+    ratio = (m["with"] - m["without"] - importing) / (m["parse"] - m["import"])
+    return (
+        f"{ratio:.2f} ({m['with']:.2f} s - {m['without']:.2f} s - {importing:.2f} s) / "
+        f"({m['parse']:.2f} s - {m['import']:.2f} s)"
     )
 
 
@@ -386,8 +420,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         plain.mkdir()
         lines = stdlib_corpus(plain, args.min_lines)
         ratio = alternating(
-            lambda: wall(flake8_cmd(plugin, [str(plain)])),
-            lambda: wall(flake8_cmd(base, [str(plain)])),
+            lambda: cpu(flake8_cmd(plugin, [str(plain)])),
+            lambda: cpu(flake8_cmd(base, [str(plain)])),
             runs,
         )
         print(
@@ -400,8 +434,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "import os\n\n\ndef cwd() -> str:\n    return os.getcwd()\n", encoding="utf-8"
         )
         ratio = alternating(
-            lambda: wall(flake8_cmd(plugin, [str(small)])),
-            lambda: wall(flake8_cmd(base, [str(small)])),
+            lambda: cpu(flake8_cmd(plugin, [str(small)])),
+            lambda: cpu(flake8_cmd(base, [str(small)])),
             max(runs * 4, 10),
         )
         print(
@@ -413,13 +447,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         dense_sources = [corpus.dense(30) for _ in range(10)]
         for index, source in enumerate(dense_sources):
             (dense_dir / f"service_{index}.py").write_text(source, encoding="utf-8")
+        (dense_dir / "pyproject.toml").write_text("", encoding="utf-8")  # one project
         dense_lines = sum(s.count("\n") for s in dense_sources)
         dense_runs = max(runs, 7)
+        figure = whole_processes(base, plugin, dense_dir, dense_runs)
+        print(
+            f"(b) BSG-dense, {dense_lines} lines (10 modules of a project), whole flake8 "
+            f"processes, warm, -j1: (with the plugin - without - `import libcst`) / "
+            f"`libcst.parse_module` in a process = {figure}  (target <= 1.5)"
+        )
         median, least = against_parse(dense_sources, dense_runs)
         print(
-            f"(b) BSG-dense, {dense_lines} lines: plugin CPU / libcst.parse_module = {median:.2f} "
-            f"(medians of {dense_runs} alternating runs; minimums: {least:.2f})  (target <= 1.5; "
-            "warm: the project's facts cached)"
+            f"    the plugin's own CPU time in one process / libcst.parse_module = {median:.2f} "
+            f"(medians of {dense_runs} alternating runs; minimums: {least:.2f}): flake8's handling "
+            "of the findings and the plugin's imports are the rest"
         )
         if args.instructions:
             plugin_count = pass_instructions("plugin", dense_dir)

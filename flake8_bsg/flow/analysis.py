@@ -51,6 +51,7 @@ from flake8_bsg.flow.coverage import (
     HTTP_SET,
     MEMBERSHIP,
     NOT_CODE,
+    ORDERINGS,
     UNKNOWN,
     Coverage,
     Dispatch,
@@ -82,9 +83,6 @@ if TYPE_CHECKING:
     from flake8_bsg.project.link import Linked
     from flake8_bsg.project.shape import Json as FactsJson
     from flake8_bsg.project.summary import Names
-
-#: Comparisons that bound a range (by type, as in flow/coverage.py).
-_ORDERINGS = frozenset({cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual})
 
 
 class ModuleContext(Protocol):
@@ -558,8 +556,8 @@ class FileAnalysis:
                     continue
                 calls = self.producible(expr)
                 # a range bound is a magic number, not a claim that the value occurs
-                bound = type(op) in _ORDERINGS
-                substring = code_on_right and isinstance(op, (cst.In, cst.NotIn))
+                bound = type(op) in ORDERINGS
+                substring = code_on_right and type(op) in MEMBERSHIP
                 bounds = None
                 if type(op) in MEMBERSHIP and not code_on_right:
                     bounds = self.operands.range_bounds(other, site.scope, site.order)

@@ -38,6 +38,8 @@ HTTP_SET: FrozenSet[int] = frozenset(HTTP_ERROR_STATUSES)
 # node or operand: LibCST's node classes have `ABCMeta` as their metaclass, so an `isinstance`
 # that fails runs Python code of the `abc` module. None of these classes has subclasses.
 MEMBERSHIP = frozenset({cst.In, cst.NotIn})
+#: The comparisons that bound a range.
+ORDERINGS = frozenset({cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual})
 _SAME = frozenset({cst.Equal, cst.Is})
 _DIFFERENT = frozenset({cst.NotEqual, cst.IsNot})
 #: The operators that test what the code is not.

@@ -170,3 +170,50 @@ def test_call_lines_from_pythons_parse_are_the_positions_lines() -> None:
         assert lines == {key: line for key, (line, _col) in positions.items()}, path
         checked += len(calls)
     assert checked > 2000
+
+
+def test_the_walk_for_anchors_finds_what_ast_walk_finds() -> None:
+    """The walk of Python's parse that positions reported calls, ``except`` clauses and
+    integers pushes a field's list whole; lists that hold no node (a ``**`` in a dict display
+    holds ``None``, ``global`` and class patterns hold names) must neither break it nor hide a
+    node: it finds what ``ast.walk`` finds."""
+    import ast
+
+    from flake8_bsg.positions import _ast_kinds
+
+    source = (
+        "import os\n"
+        "g = 1\n"
+        "def f(x, *, k=None, **kw):\n"
+        "    global g\n"
+        "    d = {**kw, 'a': f(2), None: [3, call()]}\n"
+        "    def inner():\n"
+        "        nonlocal d\n"
+        "        return lambda: d[4](5)\n"
+        "    match x:\n"
+        "        case Point(x=6, y=[7, *rest]) if g(8):\n"
+        "            pass\n"
+        "        case {'k': 9, **others}:\n"
+        "            pass\n"
+        "    try:\n"
+        "        os.getcwd()(10)\n"
+        "    except (ValueError, OSError) as e:\n"
+        "        print(f'{e!r:>{11}}', 12j, 13.0, True)\n"
+        "    try:\n"
+        "        pass\n"
+        "    except* KeyError:\n"
+        "        pass\n"
+    )
+    tree = ast.parse(source)
+    found = _ast_kinds(tree.body)
+    kinds = {"call": ast.Call, "handler": ast.ExceptHandler}
+    for kind, cls in kinds.items():
+        expected = sorted((n.lineno, n.col_offset) for n in ast.walk(tree) if isinstance(n, cls))
+        assert [(n.lineno, n.col_offset) for n in found[kind]] == expected, kind
+    integers = sorted(
+        (n.lineno, n.col_offset)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and type(n.value) is int
+    )
+    assert [(n.lineno, n.col_offset) for n in found["int"]] == integers
+    assert len(integers) == 11 and len(found["call"]) == 7 and len(found["handler"]) == 2

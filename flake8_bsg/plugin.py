@@ -53,10 +53,18 @@ class Plugin:
     #: The findings ``--bsg-baseline`` records (read only when the option is set).
     baseline: Optional[Baseline] = None
 
-    def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
+    def __init__(
+        self,
+        tree: ast.AST,
+        lines: Sequence[str],
+        filename: str,
+        noqa_line_for: object = None,
+    ) -> None:
         self.tree = tree
         self.lines = lines
         self.filename = filename
+        #: flake8's ``FileProcessor.noqa_line_for`` (see ``flake8_bsg.noqa_lines``)
+        self.noqa_line_for = noqa_line_for
 
     @classmethod
     def add_options(cls, manager: OptionManager) -> None:
@@ -123,8 +131,20 @@ class Plugin:
             from flake8_bsg.rules.bsg000_unparsable_file import internal
 
             results = [(1, 0, internal(type(exc).__name__))]
+        if results and self.noqa_line_for is not None:
+            self._spare_tokenizing()
         for line, col, text in results:
             yield line, col, text, type(self)
+
+    def _spare_tokenizing(self) -> None:
+        """flake8 tokenizes a file again at its first finding, to find noqa comments;
+        hand it the lines that need no tokenizing (never raises)."""
+        try:
+            from flake8_bsg.noqa_lines import hand_over
+
+            hand_over(self.noqa_line_for, self.lines, self.tree)
+        except Exception:  # flake8 then computes its map itself, as without the plugin
+            pass
 
     def _may_take_part(self) -> bool:
         """The engine's first question (SPEC 8(a)): does the text mention BSG, or does the

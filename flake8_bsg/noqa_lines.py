@@ -1,0 +1,173 @@
+"""flake8's map from a line to the text its noqa comment is looked for in, without tokenizing.
+
+At the first finding of any plugin in a file, flake8 tokenizes the whole file a second time
+(in Python, before 3.12) to map each line to the physical lines of the token run it belongs to:
+a line joined to others by a backslash or spanned by a multi-line string maps to all of them
+together, every other line to itself. On BSG-dense code that second tokenization costs about
+0.44x LibCST's parse of the file. When the plugin reports, it hands flake8 a map that answers
+"itself" for the lines that provably stand alone, from the text and the ``ast`` tree flake8
+already has, and computes flake8's own map (the same code, called once) for any other line.
+The answers are flake8's, line for line (``tests/test_noqa_lines.py`` compares them on every
+fixture and the standard library).
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import functools
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, cast
+
+#: flake8's ``FileProcessor`` attribute (a ``functools.cached_property``) holding the map.
+_ATTRIBUTE = "_noqa_line_mapping"
+#: The nodes a string token belongs to (``TemplateStr``: Python 3.14).
+_STRINGS = tuple(
+    kind
+    for kind in (ast.Constant, ast.JoinedStr, getattr(ast, "TemplateStr", None))
+    if isinstance(kind, type)
+)
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
+def hand_over(noqa_line_for: object, lines: Sequence[str], tree: object) -> None:
+    """Give flake8's file processor (``noqa_line_for``: its bound method, the parameter
+    flake8 hands the plugin) a map that needs no tokenization for lines that stand alone.
+
+    Does nothing unless the processor is the one these ``lines`` and ``tree`` came from, keeps
+    its map in the ``functools.cached_property`` this module knows and has not computed it
+    yet (another plugin's finding may have): with another flake8 the map is flake8's own."""
+    processor = getattr(noqa_line_for, "__self__", None)
+    if processor is None or getattr(processor, "lines", None) is not lines:
+        return
+    if not isinstance(tree, ast.Module) or _ATTRIBUTE in getattr(
+        processor, "__dict__", (_ATTRIBUTE,)
+    ):
+        return
+    compute = _flake8_mapping(type(processor))
+    if compute is None:
+        return
+    text = "".join(lines)
+    if text.count("\r") != text.count("\r\n"):
+        return  # a lone carriage return: Python's parse counts lines differently from flake8
+    processor.__dict__[_ATTRIBUTE] = NoqaLines(lines, tree, functools.partial(compute, processor))
+
+
+def _flake8_mapping(cls: type) -> Optional[Callable[[Any], Dict[int, str]]]:
+    """The function computing flake8's map, when ``cls`` keeps it as this module expects."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(_ATTRIBUTE)
+        if found is not None:
+            if isinstance(found, functools.cached_property) and found.attrname == _ATTRIBUTE:
+                return found.func
+            return None
+    return None
+
+
+def _continued(line: str) -> bool:
+    """Whether a physical line ends with a backslash (a continuation, or one in a string or a
+    comment: either way the line is not known to stand alone)."""
+    return line.rstrip("\r\n").endswith("\\")
+
+
+class NoqaLines:
+    """flake8's map from line to the text a noqa comment is looked for in, read through ``get`` as flake8 reads it.
+
+    A line stands alone when neither it nor the line before ends with a backslash and no
+    multi-line string covers it: its tokens then start after the previous line's newline token
+    and end with its own, and flake8 maps it to itself. Any other line, or any other use of the
+    map, computes flake8's whole map once and answers from it."""
+
+    def __init__(
+        self, lines: Sequence[str], tree: ast.Module, compute: Callable[[], Dict[int, str]]
+    ) -> None:
+        self._lines = lines
+        self._compute = compute
+        self._whole: Optional[Dict[int, str]] = None
+        self._statements: List[ast.stmt] = list(tree.body)
+        self._firsts = [_first_line(s) for s in self._statements]
+        self._spans: Dict[int, List[Tuple[int, int]]] = {}
+
+    def get(self, line: object, default: Optional[str] = None) -> Optional[str]:
+        if self._whole is None and type(line) is int and self._alone(line):
+            return self._lines[line - 1]
+        found: Optional[str] = self.whole().get(line, default)  # type: ignore[call-overload]
+        return found
+
+    def whole(self) -> Dict[int, str]:
+        """flake8's own map, computed once."""
+        if self._whole is None:
+            self._whole = self._compute()
+        return self._whole
+
+    def __getitem__(self, line: int) -> str:
+        return self.whole()[line]
+
+    def __contains__(self, line: object) -> bool:
+        return line in self.whole()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.whole())
+
+    def __len__(self) -> int:
+        return len(self.whole())
+
+    def __getattr__(self, name: str) -> Any:
+        # keys(), items(), values() and the rest: flake8's map
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.whole(), name)
+
+    def _alone(self, line: int) -> bool:
+        lines = self._lines
+        if not 1 <= line <= len(lines):
+            return False
+        if _continued(lines[line - 1]) or (line > 1 and _continued(lines[line - 2])):
+            return False
+        return not any(
+            first <= line <= last for i in self._covering(line) for first, last in self._strings(i)
+        )
+
+    def _covering(self, line: int) -> Iterator[int]:
+        """The top-level statements whose lines include ``line`` (two when a ``;`` joins
+        them on it). A line outside every statement holds only comments or nothing: no string."""
+        i = bisect.bisect_right(self._firsts, line) - 1
+        while i >= 0 and _last_line(self._statements[i]) >= line:
+            yield i
+            i -= 1
+
+    def _strings(self, i: int) -> List[Tuple[int, int]]:
+        """The lines of each multi-line string of the ``i``-th statement. A multi-line
+        string opens and closes with triple quotes on two lines (or continues with a
+        backslash, seen by the line test): with fewer than two lines holding triple quotes,
+        the statement has none and its tree is not walked."""
+        spans = self._spans.get(i)
+        if spans is None:
+            statement = self._statements[i]
+            first, last = self._firsts[i], _last_line(statement)
+            quoted = 0
+            for text in self._lines[first - 1 : last]:
+                if _TRIPLE_QUOTES[0] in text or _TRIPLE_QUOTES[1] in text:
+                    quoted += 1
+                    if quoted == 2:
+                        break
+            spans = []
+            if quoted == 2:
+                for node in ast.walk(statement):
+                    if isinstance(node, _STRINGS):
+                        string = cast(ast.expr, node)
+                        start, end = string.lineno, string.end_lineno
+                        if end is None or end > start:
+                            spans.append((start, last if end is None else end))
+            self._spans[i] = spans
+        return spans
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """A statement's first line, its decorators included."""
+    decorators: List[ast.expr] = getattr(statement, "decorator_list", None) or []
+    return min([statement.lineno, *(d.lineno for d in decorators)])
+
+
+def _last_line(statement: ast.stmt) -> int:
+    end = statement.end_lineno
+    return statement.lineno if end is None else end

@@ -143,7 +143,7 @@ def _analyse(
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
         pass  # parsed whole below: the same answer, or BSG000 with LibCST's reason
     if parsed is None:
-        from flake8_bsg.positions import parse_module
+        from flake8_bsg.trusted import parse_module
 
         try:
             # as in pieces: without LibCST's node checks when Python's parse accepts the text

@@ -27,8 +27,9 @@ from flake8_bsg.codes import ErrorMessage, lookup_message, member_of
 from flake8_bsg.engine import find_diagnostics, noqa_covers
 from flake8_bsg.flow.values import integer_value, string_value
 from flake8_bsg.options import Config
-from flake8_bsg.positions import node_positions, parse_module
+from flake8_bsg.positions import node_positions
 from flake8_bsg.source import run_deep, split_lines, strip_form_feeds
+from flake8_bsg.trusted import parse_module
 
 FIXABLE = ("BSG201", "BSG204")
 CATALOGUE = "flake8_bsg.codes"

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import ast
 import bisect
-import threading
 from contextlib import contextmanager
 from typing import (
     Any,
-    Callable,
     Dict,
     Iterator,
     List,
@@ -28,59 +26,9 @@ from typing import (
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from flake8_bsg.trusted import parse_trusted, trusting
+
 Position = Tuple[int, int]
-
-_TRUST = threading.Lock()
-_trusting = 0
-#: What LibCST runs after building each node (its checks); ``None`` if a version has none.
-_CHECKS: Optional[Callable[[cst.CSTNode], None]] = cst.CSTNode.__dict__.get("__post_init__")
-
-
-def _skip_checks(self: cst.CSTNode) -> None:
-    """In place of ``CSTNode.__post_init__`` while a trusted text is parsed."""
-
-
-@contextmanager
-def _trusted() -> Iterator[None]:
-    """LibCST checks every node it builds (``CSTNode.__post_init__`` calls ``_validate``:
-    a fifth of the parse). On text Python's own parser accepted they refuse only what its
-    compiler refuses too, so they are left out while such text is parsed (the tests compare the
-    trees with LibCST's own on every fixture and a library sample). Nested and concurrent uses
-    share one switch."""
-    global _trusting
-    if _CHECKS is None:
-        yield
-        return
-    with _TRUST:
-        _trusting += 1
-        if _trusting == 1:
-            cst.CSTNode.__post_init__ = _skip_checks  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        with _TRUST:
-            _trusting -= 1
-            if _trusting == 0:
-                cst.CSTNode.__post_init__ = _CHECKS  # type: ignore[method-assign,assignment]
-
-
-def parse_trusted(text: str) -> cst.Module:
-    """``libcst.parse_module`` of a text Python's parse accepted, without LibCST's checks of
-    each node it builds."""
-    with _trusted():
-        return cst.parse_module(text)
-
-
-def parse_module(text: str, tree: Optional[ast.AST] = None) -> cst.Module:
-    """``libcst.parse_module``, without LibCST's node checks when Python's parser accepts the
-    text (``tree``: its parse, when the caller has it): code that only Python's compiler
-    refuses (a bare ``except:`` before another clause) is read like any other."""
-    if tree is None:
-        try:
-            ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return cst.parse_module(text)
-    return parse_trusted(text)
 
 
 class _PositionState(CodegenState):
@@ -401,14 +349,15 @@ class Parsed:
             chunks.append(Chunk(module, starts))
             body.extend(module.body)
 
-        for first, last in spans:
-            group.append((first, last))
-            size += last - first + 1
-            if size >= chunk_lines:
+        with trusting():  # once for the file's pieces
+            for first, last in spans:
+                group.append((first, last))
+                size += last - first + 1
+                if size >= chunk_lines:
+                    flush()
+                    group, size = [], 0
+            if group:
                 flush()
-                group, size = [], 0
-        if group:
-            flush()
         parsed = cls(cst.Module(body=body), chunks, statements=statements)
         parsed.lines = lines
         return parsed

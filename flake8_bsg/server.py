@@ -47,9 +47,10 @@ from flake8_bsg.baseline import (
 from flake8_bsg.engine import Finding, check_findings
 from flake8_bsg.fix import FileFix, Replace, _add_imports, fix_source
 from flake8_bsg.options import OPTIONS, PATH_OPTIONS, Config, OptionError, build_config
-from flake8_bsg.positions import node_positions, parse_module
+from flake8_bsg.positions import node_positions
 from flake8_bsg.rules import DEFAULT_OFF
 from flake8_bsg.source import split_lines
+from flake8_bsg.trusted import parse_module
 
 NAME = "flake8-bsg"
 #: A change is analysed this long after the last edit; an edit during the wait restarts it.

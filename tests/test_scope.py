@@ -11,6 +11,7 @@ site-packages: ``python benchmarks/soak.py --differential``.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import sys
 import sysconfig
@@ -172,11 +173,11 @@ def test_cst_generated_programs_scoped_equal_whole(program: str) -> None:
 
 
 def test_pieces_parsed_without_node_checks_are_libcsts_trees() -> None:
-    """The pieces are parsed without LibCST's per-node checks (``positions.parse_trusted``):
+    """The pieces are parsed without LibCST's per-node checks (``trusted.parse_trusted``):
     on text Python accepts, the trees are exactly LibCST's own, and the checks are back after."""
     import libcst as cst
 
-    from flake8_bsg.positions import parse_trusted
+    from flake8_bsg.trusted import parse_trusted
 
     files = [p for p in fixture_files() if too_new(p) is None] + stdlib_sample(40)
     files += [p for folder in project_folders() for p in project_files(folder)]
@@ -203,9 +204,18 @@ def test_pieces_parsed_without_node_checks_are_libcsts_trees() -> None:
     with pytest.raises(cst.CSTValidationError):
         cst.Name("not a name")
     # while trusted, a node is built unchecked (what makes the parse cheaper)
-    from flake8_bsg import positions
+    from flake8_bsg.trusted import trusting
 
-    with positions._trusted():
+    inits = {cls: cls.__dict__["__init__"] for cls in (cst.Name, cst.Call, cst.Module)}
+    with trusting():
         assert cst.Name("not a name").value == "not a name"
+        # built by plain stores, with the dataclass's defaults and default factories
+        call = cst.Call(cst.Name("f"))
+        assert call.args == () and call.whitespace_after_func.deep_equals(cst.SimpleWhitespace(""))
+        assert all(cls.__dict__["__init__"] is not init for cls, init in inits.items())
     with pytest.raises(cst.CSTValidationError):
         cst.Name("not a name")
+    # and frozen again, with LibCST's own ``__init__``
+    assert all(cls.__dict__["__init__"] is init for cls, init in inits.items())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cst.Name("x").value = "y"  # type: ignore[misc]

@@ -63,10 +63,9 @@ def _flake8_mapping(cls: type) -> Optional[Callable[[Any], Dict[int, str]]]:
     return None
 
 
-def _continued(line: str) -> bool:
-    """Whether a physical line ends with a backslash (a continuation, or one in a string or a
-    comment: either way the line is not known to stand alone)."""
-    return line.rstrip("\r\n").endswith("\\")
+#: How a physical line ends with a backslash (a continuation, or one in a string or a comment:
+#: either way the line is not known to stand alone).
+_CONTINUED = ("\\\n", "\\\r\n", "\\\r", "\\")
 
 
 class NoqaLines:
@@ -85,6 +84,7 @@ class NoqaLines:
         self._whole: Optional[Dict[int, str]] = None
         self._statements: List[ast.stmt] = list(tree.body)
         self._firsts = [_first_line(s) for s in self._statements]
+        self._lasts = [_last_line(s) for s in self._statements]
         self._spans: Dict[int, List[Tuple[int, int]]] = {}
 
     def get(self, line: object, default: Optional[str] = None) -> Optional[str]:
@@ -119,21 +119,22 @@ class NoqaLines:
 
     def _alone(self, line: int) -> bool:
         lines = self._lines
-        if not 1 <= line <= len(lines):
+        if not 0 < line <= len(lines):
             return False
-        if _continued(lines[line - 1]) or (line > 1 and _continued(lines[line - 2])):
+        if lines[line - 1].endswith(_CONTINUED) or (
+            line > 1 and lines[line - 2].endswith(_CONTINUED)
+        ):
             return False
-        return not any(
-            first <= line <= last for i in self._covering(line) for first, last in self._strings(i)
-        )
-
-    def _covering(self, line: int) -> Iterator[int]:
-        """The top-level statements whose lines include ``line`` (two when a ``;`` joins
-        them on it). A line outside every statement holds only comments or nothing: no string."""
+        # the top-level statements whose lines include it (two when a ``;`` joins them on
+        # it); a line outside every statement holds only comments or nothing: no string
         i = bisect.bisect_right(self._firsts, line) - 1
-        while i >= 0 and _last_line(self._statements[i]) >= line:
-            yield i
+        while i >= 0 and self._lasts[i] >= line:
+            spans = self._spans.get(i)
+            for first, last in self._strings(i) if spans is None else spans:
+                if first <= line <= last:
+                    return False
             i -= 1
+        return True
 
     def _strings(self, i: int) -> List[Tuple[int, int]]:
         """The lines of each multi-line string of the ``i``-th statement. A multi-line
@@ -143,7 +144,7 @@ class NoqaLines:
         spans = self._spans.get(i)
         if spans is None:
             statement = self._statements[i]
-            first, last = self._firsts[i], _last_line(statement)
+            first, last = self._firsts[i], self._lasts[i]
             quoted = 0
             for text in self._lines[first - 1 : last]:
                 if _TRIPLE_QUOTES[0] in text or _TRIPLE_QUOTES[1] in text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import operator
 from contextlib import contextmanager
 from typing import (
     Any,
@@ -124,6 +125,7 @@ _AST_LEAVES = frozenset(
     )
 )
 _AST_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_AT = operator.attrgetter("lineno", "col_offset")
 
 
 def _ast_kinds(statements: Sequence[ast.stmt]) -> Dict[str, List[ast.AST]]:
@@ -161,7 +163,7 @@ def _ast_kinds(statements: Sequence[ast.stmt]) -> Dict[str, List[ast.AST]]:
                 stack.append(value)
     found = {"call": calls, "handler": handlers, "int": ints}
     for nodes in found.values():
-        nodes.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        nodes.sort(key=_AT)  # calls, ``except`` clauses and constants all have both
     return found
 
 

@@ -36,9 +36,13 @@ _inits: Optional[Dict[type, Callable[..., None]]] = None
 #: What a frozen dataclass refuses stores with (both take the type's one slot for stores, so
 #: plain stores are fast only when neither is there).
 _REFUSING = ("__setattr__", "__delattr__")
-#: The classes whose ``__setattr__`` and ``__delattr__`` (a frozen dataclass's) are lifted
-#: while trusting.
-_frozen: List[type] = []
+#: For each class of ``_inits``: the classes of its bases (itself included) whose
+#: ``__setattr__`` and ``__delattr__`` (a frozen dataclass's) are lifted while it is switched.
+_thaw: Dict[type, Dict[type, None]] = {}
+#: The classes built while trusting (their stub ran), in the order first built.
+_built: Dict[type, None] = {}
+_switches = 0
+_RELEARN = 16
 
 
 def _skip_checks(self: cst.CSTNode) -> None:
@@ -82,18 +86,28 @@ def parse_module(text: str, tree: Optional[ast.AST] = None) -> cst.Module:
 
 
 def _switch_on() -> None:
+    global _switches
     replaced = _replaced
     if _CHECKS is not None:
         replaced.append((cst.CSTNode, "__post_init__", _CHECKS))
         cst.CSTNode.__post_init__ = _skip_checks  # type: ignore[method-assign]
     inits = _node_inits()
-    for cls in _frozen:
+    # Changing a class's ``__init__`` or ``__setattr__`` costs (CPython updates the slots of
+    # the class and its subclasses): the first parse, and every ``_RELEARN``-th, switches every
+    # class and learns which are built; the others switch those. A class not switched is built
+    # by LibCST's own ``__init__`` (without its checks): the same node, at LibCST's cost.
+    _switches += 1
+    chosen = list(inits) if _switches % _RELEARN == 1 else list(_built)
+    thawed: Dict[type, None] = {}
+    for cls in chosen:
+        thawed.update(_thaw[cls])
+    for cls in thawed:
         for name in _REFUSING:
             replaced.append((cls, name, cls.__dict__[name]))
             delattr(cls, name)
-    for cls, init in inits.items():
+    for cls in chosen:
         replaced.append((cls, "__init__", cls.__dict__["__init__"]))
-        setattr(cls, "__init__", init)
+        setattr(cls, "__init__", inits[cls])
 
 
 def _switch_off() -> None:
@@ -137,7 +151,7 @@ def _node_inits() -> Dict[type, Callable[..., None]]:
             )
         ):
             inits[cls] = _stub(cls)
-    _frozen[:] = sorted(frozen, key=lambda c: (c.__module__, c.__qualname__))
+            _thaw[cls] = dict.fromkeys(k for k in cls.__mro__ if k in frozen)
     _inits = inits
     return inits
 
@@ -155,6 +169,7 @@ def _stub(cls: type) -> Callable[..., None]:
         init = _plain_init(cls)
         assert _inits is not None
         _inits[cls] = init
+        _built[cls] = None
         if cls.__dict__.get("__init__") is __init__:
             setattr(cls, "__init__", init)
         init(self, *args, **kwargs)

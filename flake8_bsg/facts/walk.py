@@ -149,22 +149,44 @@ class _Walker:
         stack.append(self.facts.module)
         handlers = _HANDLERS
         fields = _FIELD_CACHE  # a type known to have no child fields is not asked
+        node_types = _NODE_TYPES
         order_of = self.facts.order_of
+        # (the count is kept here and given to ``self.order`` before any code that reads it
+        # runs: a handler or an action)
+        order = self.order
         while stack:
             item = stack.pop()
             kind = type(item)
             if kind is tuple:
                 # (no `cast` calls in this loop: each is a function call)
+                self.order = order
                 item[0]()  # type: ignore[index]
                 continue
             node: cst.CSTNode = item  # type: ignore[assignment]
-            self.order += 1
-            order_of[id(node)] = self.order
+            order += 1
+            order_of[id(node)] = order
             handler = handlers.get(kind)
-            if (handler is None or handler(self, node)) and fields.get(kind, True):
-                found = children(node)
-                found.reverse()
-                stack += found
+            if handler is not None:
+                self.order = order
+                if not handler(self, node):
+                    continue
+            names = fields.get(kind)
+            if names is None:
+                names = child_fields(kind)
+            if not names:
+                continue
+            # the node's children in source order, pushed last first (``children``, inline)
+            found: List[cst.CSTNode] = []
+            for name in names:
+                value: Any = getattr(node, name, None)
+                value_kind = type(value)
+                if value_kind is tuple or value_kind is list:
+                    found += [v for v in value if node_types.get(type(v)) or _is_node(v)]
+                elif value is not None and (node_types.get(value_kind) or _is_node(value)):
+                    found.append(value)
+            found.reverse()
+            stack += found
+        self.order = order
 
     def push_children(self, nodes: Sequence[Optional[cst.CSTNode]]) -> None:
         """Schedule ``nodes`` (in source order) to be visited next."""

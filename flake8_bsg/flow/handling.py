@@ -294,12 +294,12 @@ class Handling:
                             # codes it takes and keeps from the raise are fine either way
                             known = known and exits(body)
                         else:
-                            branch = set(cover) & remaining
+                            branch = remaining & cover  # (a new set; ``cover`` is shared)
                             out |= self._raising_codes(body, branch, dispatch, raises)
                             if known and exits(body):
                                 # (after an unknown branch, these codes may have gone there)
                                 stopped |= branch
-                            remaining -= set(cover)
+                            remaining -= cover
                         current = current.orelse
                     if isinstance(current, cst.Else):
                         body = block_statements(current.body)

@@ -103,33 +103,24 @@ def _code_category(compared: ComparedValue) -> Category:
         return Category.RESERVED if value in RESERVED_CODES else Category.FINE
     calls = compared.producible
     statuses = http_domain(expr)
-    # (category, condition), in priority order: the first that holds is the verdict
-    rules: Tuple[Tuple[Category, bool], ...] = (
-        (Category.IMPOSSIBLE_RANGE, compared.bound and compared.range_admits is False),
-        (Category.FINE, compared.bound),
-        (
-            Category.NOT_A_STATUS,
-            expr.domain is Domain.STATUS and value != 0 and value not in HTTP_STATUSES,
-        ),
-        (Category.FINE, expr.domain is Domain.STATUS),
-        (Category.RESERVED, value in RESERVED_CODES),
-        (
-            Category.STATUS_AS_ERROR,
-            not is_documented(value)
-            and value not in statuses
-            and expr.domain is Domain.RESPONSE_ERROR
-            and value in HTTP_STATUSES,
-        ),
-        (Category.UNKNOWN_CODE, not is_documented(value) and value not in statuses),
-        (Category.FINE, calls is None or not is_documented(value)),
-        (Category.NO_ERROR, value == 0 and expr.domain is Domain.API1),
-        (Category.FINE, value == 0),
-        (Category.IMPOSSIBLE_CODE, calls is not None and value not in calls),
-    )
-    for category, holds in rules:
-        if holds:
-            return category
-    return Category.FINE
+    domain = expr.domain
+    # in priority order: the first that holds is the verdict
+    if compared.bound:
+        return Category.IMPOSSIBLE_RANGE if compared.range_admits is False else Category.FINE
+    if domain is Domain.STATUS:
+        return Category.NOT_A_STATUS if value != 0 and value not in HTTP_STATUSES else Category.FINE
+    if value in RESERVED_CODES:
+        return Category.RESERVED
+    documented = is_documented(value)
+    if not documented and value not in statuses:
+        if domain is Domain.RESPONSE_ERROR and value in HTTP_STATUSES:
+            return Category.STATUS_AS_ERROR
+        return Category.UNKNOWN_CODE
+    if calls is None or not documented:
+        return Category.FINE
+    if value == 0:
+        return Category.NO_ERROR if domain is Domain.API1 else Category.FINE
+    return Category.IMPOSSIBLE_CODE if value not in calls else Category.FINE
 
 
 def _message_category(compared: ComparedValue) -> Category:

@@ -62,6 +62,8 @@ from flake8_bsg.project.paths import OUTSIDE
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _ASSERT_RAISES = ("assertRaises", "assertRaisesRegex")
+#: The value of ``None`` (a reset or fallback that hides no value).
+_NONE = Const(None)
 
 
 class Resolver:
@@ -129,7 +131,7 @@ class Resolver:
                         # the latest binding; a `= None` reset or fallback does not hide a value
                         for binding in reversed(before):
                             value = self.binding_value(binding)
-                            if value != Const(None) or binding is before[0]:
+                            if value != _NONE or binding is before[0]:
                                 return value
                 preferred = self._bsg_import(bindings)
                 if preferred is not None:
@@ -213,7 +215,7 @@ class Resolver:
         """The one value every binding agrees on (``None`` constants aside), else unknown."""
         distinct: List[Value] = []
         for value in values:
-            if value == Const(None):
+            if value == _NONE:
                 continue
             if value not in distinct:
                 distinct.append(value)
@@ -238,7 +240,7 @@ class Resolver:
             assert isinstance(value, AnnotatedValue)
             expr = value.value
             resolved = self.resolve(expr, scope, binding.order) if expr is not None else None
-            if resolved is None or resolved == Const(None):
+            if resolved is None or resolved == _NONE:
                 return self.instance_of_annotation(value.annotation, scope, binding.order)
             return resolved
         if kind is BindingKind.PARAM:

@@ -307,7 +307,10 @@ class Handling:
                         if known and exits(body):
                             stopped |= remaining
                     live -= stopped
-                elif contains(small, raises):
+                elif id(small) in raises or (
+                    # a ``raise`` is a small statement: no other small statement holds one
+                    type(statement) is not cst.SimpleStatementLine and contains(small, raises)
+                ):
                     out |= live
         return out
 

@@ -69,7 +69,8 @@ _CONTINUED = ("\\\n", "\\\r\n", "\\\r", "\\")
 
 
 class NoqaLines:
-    """flake8's map from line to the text a noqa comment is looked for in, read through ``get`` as flake8 reads it.
+    """flake8's map from a line to the text a noqa comment is looked for in, read through
+    ``get`` as flake8 reads it.
 
     A line stands alone when neither it nor the line before ends with a backslash and no
     multi-line string covers it: its tokens then start after the previous line's newline token

@@ -244,8 +244,9 @@ def _check_reports(
     import ast
 
     from flake8_bsg.baseline import Fingerprinted, fingerprints, relative_path
-    from flake8_bsg.engine import check_findings, noqa_covers
+    from flake8_bsg.engine import check_findings
     from flake8_bsg.formats import Report, display_path
+    from flake8_bsg.noqa_lines import noqa_ranges, noqa_silences, noqa_text
     from flake8_bsg.rules import DEFAULT_OFF
     from flake8_bsg.source import split_lines
 
@@ -279,11 +280,12 @@ def _check_reports(
             prints = fingerprints(marks, where, lines, tree)
         else:
             prints = [""] * len(findings)
+        # what flake8 searches for a finding's noqa comment: its line, or the lines joined to it
+        ranges = noqa_ranges(source) if findings and "noqa" in source.lower() else {}
         for finding, mark in zip(findings, prints):
             if finding.code in DEFAULT_OFF and finding.code not in enabled_extra:
                 continue
-            text = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
-            if noqa_covers(text.rstrip("\r\n"), finding.code):
+            if noqa_silences(noqa_text(lines, ranges, finding.line), finding.code):
                 continue
             if baseline is not None and baseline.records(mark):
                 continue

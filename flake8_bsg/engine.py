@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from typing import (
     TYPE_CHECKING,
     Callable,
@@ -103,18 +102,6 @@ def check_source(
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else ""
-
-
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
-
-
-def noqa_covers(line: str, code: str) -> bool:
-    """Whether a ``# noqa`` comment on ``line`` silences ``code`` (as flake8 reads it)."""
-    match = _NOQA.search(line)
-    if match is None:
-        return False
-    codes = match.group("codes")
-    return not codes or any(code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
 
 
 def _analyse(

@@ -24,8 +24,9 @@ from libcst.codemod.visitors import AddImportsVisitor, GatherImportsVisitor, Imp
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from flake8_bsg.codes import ErrorMessage, lookup_message, member_of
-from flake8_bsg.engine import find_diagnostics, noqa_covers
+from flake8_bsg.engine import find_diagnostics
 from flake8_bsg.flow.values import integer_value, string_value
+from flake8_bsg.noqa_lines import noqa_ranges, noqa_silences, noqa_text
 from flake8_bsg.options import Config
 from flake8_bsg.positions import node_positions
 from flake8_bsg.source import run_deep, split_lines, strip_form_feeds
@@ -370,6 +371,8 @@ def _fix(
     anchor = module.body[insert_at] if insert_at < len(module.body) else None
     positions = node_positions(module, set(nodes) | ({id(anchor)} if anchor is not None else set()))
     lines = split_lines(source)
+    # what flake8 searches for a finding's noqa comment: its line, or the lines joined to it
+    ranges = noqa_ranges(source) if "noqa" in source.lower() else {}
     # the same tree: the reported nodes are matched by identity
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     facts = _FileFacts()
@@ -388,7 +391,6 @@ def _fix(
         line, col = positions.get(key, (1, 0))
         node = nodes[key]
         code = sorted(fixable)[0]
-        text = lines[line - 1] if 0 < line <= len(lines) else ""
         old = cst.Module(body=[]).code_for_node(node)
         if codes - set(FIXABLE):
             result.left.append(
@@ -399,7 +401,7 @@ def _fix(
                 )
             )
             continue
-        if noqa_covers(text, code):
+        if noqa_silences(noqa_text(lines, ranges, line), code):
             continue
         if key not in facts.eligible:
             result.left.append(

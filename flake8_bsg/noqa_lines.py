@@ -9,6 +9,9 @@ together, every other line to itself. On BSG-dense code that second tokenization
 already has, and computes flake8's own map (the same code, called once) for any other line.
 The answers are flake8's, line for line (``tests/test_noqa_lines.py`` compares them on every
 fixture and the standard library).
+
+The same module reads ``# noqa`` comments as flake8 does for the commands that report without
+flake8 (``check``, ``fix``, the language server).
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from __future__ import annotations
 import ast
 import bisect
 import functools
+import io
+import re
+import tokenize
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 #: flake8's ``FileProcessor`` attribute (a ``functools.cached_property``) holding the map.
@@ -173,3 +179,62 @@ def _first_line(statement: ast.stmt) -> int:
 def _last_line(statement: ast.stmt) -> int:
     end = statement.end_lineno
     return statement.lineno if end is None else end
+
+
+# ---- noqa, as flake8 reads it, for the commands that report without flake8 --------------------
+
+
+def noqa_match(text: str) -> Optional[re.Match[str]]:
+    """flake8's ``# noqa`` comment in ``text`` (its own pattern: ``#noqa`` is not one)."""
+    from flake8.defaults import NOQA_INLINE_REGEXP  # type: ignore[import-untyped]
+
+    found: Optional[re.Match[str]] = NOQA_INLINE_REGEXP.search(text)
+    return found
+
+
+def noqa_silences(text: str, code: str) -> bool:
+    """Whether flake8 leaves ``code`` unreported under the ``# noqa`` in ``text``."""
+    from flake8 import utils  # type: ignore[import-untyped]
+
+    match = noqa_match(text)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if not codes:
+        return True
+    listed = tuple(utils.parse_comma_separated_list(codes))
+    return code in listed or code.startswith(listed)
+
+
+def ignores_file(lines: Sequence[str]) -> bool:
+    """``# flake8: noqa`` on a line of its own: flake8 skips the file."""
+    from flake8.defaults import NOQA_FILE
+
+    return any(NOQA_FILE.match(line) for line in lines)
+
+
+def noqa_ranges(source: str) -> Dict[int, Tuple[int, int]]:
+    """For each 1-based line, the lines whose text flake8 searches for ``# noqa`` (those of
+    the same token run: a string or a backslash continuation over several lines)."""
+    ranges: Dict[int, Tuple[int, int]] = {}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return ranges
+    low, high = len(source) + 2, -1
+    for token in tokens:
+        if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        low, high = min(low, token.start[0]), max(high, token.end[0])
+        if token.type in (tokenize.NL, tokenize.NEWLINE):
+            for number in range(low, high + 1):
+                ranges[number] = (low, high)
+            low, high = len(source) + 2, -1
+    return ranges
+
+
+def noqa_text(lines: Sequence[str], ranges: Dict[int, Tuple[int, int]], line: int) -> str:
+    """The text flake8 searches for the ``# noqa`` of a finding on ``line`` (1-based): the
+    lines of its token run (``ranges``: :func:`noqa_ranges` of the file), or the line alone."""
+    low, high = ranges.get(line, (line, line))
+    return "".join(lines[max(low, 1) - 1 : high])

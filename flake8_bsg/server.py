@@ -17,7 +17,6 @@ import ast
 import asyncio
 import bisect
 import configparser
-import io
 import logging
 import os
 import re
@@ -46,6 +45,7 @@ from flake8_bsg.baseline import (
 )
 from flake8_bsg.engine import Finding, check_findings
 from flake8_bsg.fix import FileFix, Replace, _add_imports, fix_source
+from flake8_bsg.noqa_lines import ignores_file, noqa_match, noqa_ranges, noqa_silences
 from flake8_bsg.options import OPTIONS, PATH_OPTIONS, Config, OptionError, build_config
 from flake8_bsg.positions import node_positions
 from flake8_bsg.rules import DEFAULT_OFF
@@ -387,58 +387,6 @@ def finding_span(finding: Finding, text: Text, calls: Calls) -> Span:
     if span is None:
         span = line - 1, col, line - 1, min(col + 1, len(text.line(line - 1)))
     return span
-
-
-# ---- noqa, as flake8 reads it -----------------------------------------------------------------
-
-
-def noqa_match(text: str) -> Optional[re.Match[str]]:
-    """flake8's ``# noqa`` comment in ``text`` (its own pattern: ``#noqa`` is not one)."""
-    from flake8.defaults import NOQA_INLINE_REGEXP  # type: ignore[import-untyped]
-
-    found: Optional[re.Match[str]] = NOQA_INLINE_REGEXP.search(text)
-    return found
-
-
-def noqa_silences(text: str, code: str) -> bool:
-    """Whether flake8 leaves ``code`` unreported under the ``# noqa`` in ``text``."""
-    from flake8 import utils
-
-    match = noqa_match(text)
-    if match is None:
-        return False
-    codes = match.group("codes")
-    if not codes:
-        return True
-    listed = tuple(utils.parse_comma_separated_list(codes))
-    return code in listed or code.startswith(listed)
-
-
-def ignores_file(lines: Sequence[str]) -> bool:
-    """``# flake8: noqa`` on a line of its own: flake8 skips the file."""
-    from flake8.defaults import NOQA_FILE
-
-    return any(NOQA_FILE.match(line) for line in lines)
-
-
-def noqa_ranges(source: str) -> Dict[int, Tuple[int, int]]:
-    """For each 1-based line, the lines whose text flake8 searches for ``# noqa`` (those of
-    the same token run: a string or a backslash continuation over several lines)."""
-    ranges: Dict[int, Tuple[int, int]] = {}
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return ranges
-    low, high = len(source) + 2, -1
-    for token in tokens:
-        if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
-            continue
-        low, high = min(low, token.start[0]), max(high, token.end[0])
-        if token.type in (tokenize.NL, tokenize.NEWLINE):
-            for number in range(low, high + 1):
-                ranges[number] = (low, high)
-            low, high = len(source) + 2, -1
-    return ranges
 
 
 # ---- analysis ---------------------------------------------------------------------------------

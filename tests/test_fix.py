@@ -155,6 +155,8 @@ def test_keeps_formatting_and_parentheses() -> None:
         "def f(e: APIError):\n    return e.code is 21\n",  # never under `is`
         "def f(e: APIError):\n    return e.code == 21  # noqa: BSG201\n",
         "def f(e: APIError):\n    return e.code == 21  # noqa\n",
+        # flake8 reads the comment of a line joined by a backslash as the literal's
+        "def f(e: APIError):\n    return e.code == 21 or \\\n        False  # noqa: BSG201\n",
         "def f(e: APIError):\n    return e.code == 88\n",  # reserved: not a value to name
         "def f(e: APIError):\n    return e.code == 42\n",  # unknown
         "def f(e: APIError):\n    return e.code < 21\n",  # a range bound

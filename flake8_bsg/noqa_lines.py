@@ -22,6 +22,7 @@ import functools
 import io
 import re
 import tokenize
+import weakref
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 #: flake8's ``FileProcessor`` attribute (a ``functools.cached_property``) holding the map.
@@ -55,7 +56,10 @@ def hand_over(noqa_line_for: object, lines: Sequence[str], tree: object) -> None
     text = "".join(lines)
     if text.count("\r") != text.count("\r\n"):
         return  # a lone carriage return: Python's parse counts lines differently from flake8
-    processor.__dict__[_ATTRIBUTE] = NoqaLines(lines, tree, functools.partial(compute, processor))
+    # (the map reaches its processor through a weak reference: the processor holds the map,
+    # and a cycle would keep the file's lines and tree until the cycle collector ran)
+    owner = weakref.ref(processor)
+    processor.__dict__[_ATTRIBUTE] = NoqaLines(lines, tree, lambda: compute(owner()))
 
 
 def _flake8_mapping(cls: type) -> Optional[Callable[[Any], Dict[int, str]]]:

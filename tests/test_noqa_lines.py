@@ -67,8 +67,13 @@ def flake8_map(text: str) -> Dict[int, str]:
     return type(proc)._noqa_line_mapping.func(proc)  # type: ignore[no-any-return]
 
 
+#: The processors of the maps handed over (in flake8 the processor outlives its map).
+_KEPT: List[FileProcessor] = []
+
+
 def handed_over(text: str) -> Optional[NoqaLines]:
     proc = processor(text)
+    _KEPT.append(proc)
     hand_over(proc.noqa_line_for, proc.lines, ast.parse("".join(proc.lines)))
     found = proc.__dict__.get("_noqa_line_mapping")
     return found if isinstance(found, NoqaLines) else None
@@ -176,3 +181,24 @@ def test_the_plugin_spares_flake8_its_second_tokenization() -> None:
     for line in standing:
         alone.noqa_line_for(line)
     assert "file_tokens" not in alone.__dict__
+
+
+def test_the_map_does_not_keep_its_file_alive() -> None:
+    # the processor holds the map; the map must not hold the processor (a cycle would keep the
+    # file's lines and tree until the cycle collector runs)
+    import gc
+    import weakref
+
+    proc = processor(JOINED)
+    hand_over(proc.noqa_line_for, proc.lines, ast.parse(JOINED))
+    ours = proc.__dict__["_noqa_line_mapping"]
+    assert isinstance(ours, NoqaLines) and ours.get(3) == flake8_map(JOINED)[3]
+    owner = weakref.ref(proc)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del proc, ours
+        assert owner() is None
+    finally:
+        if enabled:
+            gc.enable()

@@ -54,9 +54,13 @@ def trusting() -> Iterator[None]:
     """While inside, LibCST builds nodes without its checks and by plain attribute stores."""
     global _trusting
     with _TRUST:
+        if _trusting == 0:
+            try:
+                _switch_on()
+            except BaseException:
+                _switch_off()  # what was switched is put back: LibCST is left as it was
+                raise
         _trusting += 1
-        if _trusting == 1:
-            _switch_on()
     try:
         yield
     finally:

@@ -219,3 +219,26 @@ def test_pieces_parsed_without_node_checks_are_libcsts_trees() -> None:
     assert all(cls.__dict__["__init__"] is init for cls, init in inits.items())
     with pytest.raises(dataclasses.FrozenInstanceError):
         cst.Name("x").value = "y"  # type: ignore[misc]
+
+
+def test_a_failed_switch_leaves_libcst_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    import libcst as cst
+
+    from flake8_bsg import trusted
+
+    switch_on = trusted._switch_on
+
+    def failing() -> None:
+        switch_on()
+        raise RuntimeError("the switch failed")
+
+    monkeypatch.setattr(trusted, "_switch_on", failing)
+    with pytest.raises(RuntimeError):
+        trusted.parse_trusted("x = 1\n")
+    monkeypatch.undo()
+    assert trusted._trusting == 0 and not trusted._replaced
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cst.Name("x").value = "y"  # type: ignore[misc]
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+    assert trusted.parse_trusted("x = 1\n").code == "x = 1\n"

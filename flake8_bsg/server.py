@@ -45,7 +45,13 @@ from flake8_bsg.baseline import (
 )
 from flake8_bsg.engine import Finding, check_findings
 from flake8_bsg.fix import FileFix, Replace, _add_imports, fix_source
-from flake8_bsg.noqa_lines import ignores_file, noqa_match, noqa_ranges, noqa_silences
+from flake8_bsg.noqa_lines import (
+    ignores_file,
+    noqa_match,
+    noqa_ranges,
+    noqa_silences,
+    noqa_text,
+)
 from flake8_bsg.options import OPTIONS, PATH_OPTIONS, Config, OptionError, build_config
 from flake8_bsg.positions import node_positions
 from flake8_bsg.rules import DEFAULT_OFF
@@ -422,8 +428,7 @@ def reported_findings(
         ranges = noqa_ranges(source)
 
         def silenced(finding: Finding) -> bool:
-            low, high = ranges.get(finding.line, (finding.line, finding.line))
-            return noqa_silences("".join(lines[low - 1 : high]), finding.code)
+            return noqa_silences(noqa_text(lines, ranges, finding.line), finding.code)
 
         findings = [f for f in findings if not silenced(f)]
     baseline = settings.baseline
